@@ -1,0 +1,175 @@
+"""Exact money: Decimal amounts, ISO 4217 exponents, exact JSON and display.
+
+Nothing here ever passes an amount through binary float, and nothing is ever
+rounded: an amount with more decimals than its currency allows is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from iso4217 import Currency
+
+MAX_INTEGER_DIGITS = 8
+"""Amounts are below 10**8 major units (100,000,000.00 USD is refused)."""
+
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_PLAIN = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+_SPECIAL = re.compile(r"^[+-]?(nan|snan|inf|infinity)$", re.IGNORECASE)
+
+
+class AmountError(ValueError):
+    """An amount or currency a merchant (or a client) gave is not acceptable."""
+
+
+@cache
+def currency_exponent(code: str) -> int:
+    """Number of decimals of a currency (USD 2, JPY 0, KWD 3), from ISO 4217 data."""
+    normalized = code.strip().upper()
+    try:
+        currency = Currency(normalized)
+    except ValueError:
+        raise AmountError(f"Unknown currency code '{code.strip()}'") from None
+    if currency.exponent is None:
+        raise AmountError(f"{normalized} is not a currency payments can be made in")
+    return int(currency.exponent)
+
+
+def normalize_currency(code: str) -> str:
+    """Upper-case a currency code after checking it is a known payment currency."""
+    currency_exponent(code)
+    return code.strip().upper()
+
+
+@cache
+def currency_codes() -> tuple[str, ...]:
+    """Every ISO 4217 code that has a minor unit, sorted."""
+    return tuple(sorted(c.code for c in Currency if c.exponent is not None))
+
+
+def decimal_places(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def check_amount(amount: Decimal, currency: str) -> Decimal:
+    """Check a Decimal amount against its currency; return it unchanged."""
+    exponent = currency_exponent(currency)
+    if not amount.is_finite():
+        raise AmountError("Amount must be a finite number")
+    if amount <= 0:
+        raise AmountError("Amount must be greater than zero")
+    if amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise AmountError(f"Amount must have at most {MAX_INTEGER_DIGITS} digits before the point")
+    # Trailing zeros beyond the exponent ("5.00" JPY) are not extra precision.
+    if decimal_places(amount.normalize()) > exponent:
+        code = currency.strip().upper()
+        if exponent == 0:
+            raise AmountError(f"{code} has no minor unit: enter a whole amount")
+        raise AmountError(f"{code} allows at most {exponent} decimal places")
+    return amount
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """Parse what a merchant typed ("1,234.50", " 19.99 ") into an exact Decimal."""
+    currency_exponent(currency)
+    cleaned = text.strip()
+    if not cleaned:
+        raise AmountError("Enter an amount")
+    if _SPECIAL.match(cleaned):
+        raise AmountError("Amount must be a finite number")
+    sign = ""
+    if cleaned[0] in "+-":
+        sign, cleaned = cleaned[0], cleaned[1:].strip()
+    if _GROUPED.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    elif not _PLAIN.match(cleaned):
+        raise AmountError("Amount must be a number, like 19.99")
+    try:
+        amount = Decimal(sign + cleaned)
+    except InvalidOperation:  # pragma: no cover - the patterns above exclude it
+        raise AmountError("Amount must be a number, like 19.99") from None
+    return check_amount(amount, currency)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """The same value written with exactly the currency's decimals (100 -> 100.00).
+
+    Only ever adds trailing zeros: an amount with more precision is refused.
+    """
+    exponent = currency_exponent(currency)
+    if decimal_places(amount.normalize()) > exponent:
+        raise AmountError(f"{currency.upper()} allows at most {exponent} decimal places")
+    return amount.quantize(Decimal(1).scaleb(-exponent))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """USD 12.34 -> 1234; refuses an amount finer than the currency's minor unit."""
+    exact = quantize(amount, currency)
+    return int(exact.scaleb(currency_exponent(currency)))
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    """1234 USD -> Decimal('12.34'), always with the currency's decimals."""
+    exponent = currency_exponent(currency)
+    return Decimal(units).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Display form: 'USD 1,234.50', 'JPY 1,235'."""
+    code = currency.strip().upper()
+    return f"{code} {quantize(amount, code):,}"
+
+
+# --- exact JSON ---------------------------------------------------------------
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("NaN and Infinity cannot be written as JSON")
+        out.append(format(value, "f"))
+    elif isinstance(value, float):
+        raise TypeError("refusing to write a binary float as money-safe JSON; use Decimal")
+    elif value is None or isinstance(value, (bool, int, str)):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def dumps(value: Any) -> str:
+    """JSON text in which every Decimal is a number with exactly its digits."""
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"JSON constant {name} is not allowed")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON with every non-integer number as a Decimal (never a float)."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
