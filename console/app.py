@@ -1,0 +1,225 @@
+"""The Textual app: wiring of screens, bindings, styles and the command palette.
+
+Build it with `make_app(...)`: the command line and the tests hand it its client,
+journal, settings, profile and clock. Screens reach them as `self.app.ctx`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+
+import console
+from console.context import (
+    ClientFactory,
+    Clock,
+    ConsoleContext,
+    Connector,
+    utc_now,
+    default_client_factory,
+)
+from console.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from console.api.client import PaymentsClient
+    from console.config import Profile, Settings
+    from console.journal import Journal
+
+
+def styles_dir() -> Path:
+    """styles/ of a checkout (editable install) or console/styles inside the wheel."""
+    package = Path(console.__file__).parent
+    for candidate in (package / "styles", package.parent / "styles"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the console's styles/*.tcss are missing from this installation")
+
+
+def stylesheets() -> list[str | Path]:
+    """app.tcss first, then every other stylesheet (one per screen) in name order."""
+    paths = sorted(styles_dir().glob("*.tcss"), key=lambda path: (path.stem != "app", path.name))
+    return list(paths)
+
+
+class PaymentsConsoleApp(App[None]):
+    """A keyboard-driven console for the Payment Processing API."""
+
+    TITLE = "Payments Console"
+    CSS_PATH: ClassVar[list[str | Path]] = stylesheets()
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_payment", "New payment", id="new_payment", tooltip="Take a payment"),
+        Binding(
+            "slash",
+            "find_payment",
+            "Find",
+            key_display="/",
+            id="find_payment",
+            tooltip="Look a payment up by its ID",
+        ),
+        Binding("r", "refund", "Refund", id="refund", tooltip="Refund a payment"),
+        Binding("h", "history", "History", id="history", tooltip="Every operation sent"),
+        Binding("s", "settings", "Settings", id="settings", tooltip="Profiles, keys and theme"),
+        Binding("c", "copy_id", "Copy ID", id="copy_id", tooltip="Copy the payment ID"),
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            key_display="?",
+            id="help",
+            tooltip="Every key binding",
+        ),
+        Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit the console"),
+    ]
+
+    profile_revision: var[int] = var(0)
+    """Bumped whenever ctx.profile or ctx.client changes; headers follow it."""
+
+    def __init__(
+        self,
+        ctx: ConsoleContext,
+        *,
+        connect: Connector | None = None,
+        sandbox: Connector | None = None,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.connect_on_start = connect
+        self.sandbox = sandbox
+        if ctx.settings.theme in self.available_themes:
+            self.theme = ctx.settings.theme
+
+    def get_default_screen(self) -> Screen[None]:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        if self.connect_on_start is not None:
+            self.call_after_refresh(self.run_connector, self.connect_on_start)
+
+    async def on_unmount(self) -> None:
+        await self.ctx.aclose()
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def run_connector(self, connector: Connector) -> None:
+        """Obtain a profile and client (e.g. start the sandbox) without blocking the UI."""
+        profile, client = await connector()
+        await self.use_client(profile, client)
+
+    async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
+        await self.ctx.use_client(profile, client)
+        self.profile_revision += 1
+
+    async def use_profile(self, profile: Profile, api_key: str) -> None:
+        """Switch profile (settings screen, first run): builds the client, updates headers."""
+        await self.ctx.connect(profile, api_key)
+        self.profile_revision += 1
+
+    # --- actions -------------------------------------------------------------
+
+    def _shown_payment_id(self) -> str | None:
+        shown = getattr(self.screen, "shown_payment_id", None)
+        return shown if isinstance(shown, str) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_id":
+            return self._shown_payment_id() is not None
+        if action == "back":
+            return len(self.screen_stack) > 1
+        return True
+
+    def action_new_payment(self) -> None:
+        from console.screens.new_payment import NewPaymentScreen
+
+        self._open(NewPaymentScreen)
+
+    def action_find_payment(self) -> None:
+        from console.screens.find_payment import FindPaymentScreen
+
+        self._open(FindPaymentScreen)
+
+    def action_refund(self) -> None:
+        from console.screens.refund import RefundScreen
+
+        self.push_screen(RefundScreen(payment_id=self._shown_payment_id()))
+
+    def action_history(self) -> None:
+        from console.screens.history import HistoryScreen
+
+        self._open(HistoryScreen)
+
+    def action_settings(self) -> None:
+        from console.screens.settings import SettingsScreen
+
+        self._open(SettingsScreen)
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        self._open(HelpScreen)
+
+    def action_copy_id(self) -> None:
+        payment_id = self._shown_payment_id()
+        if payment_id is not None:
+            self.copy_to_clipboard(payment_id)
+            self.notify(f"Copied {payment_id}", title="Clipboard")
+
+    async def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def _open(self, screen_type: Callable[[], Screen[None]]) -> None:
+        """Push a screen, unless it is the one already shown."""
+        if type(self.screen) is not screen_type:
+            self.push_screen(screen_type())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every binding that applies now, then Textual's own (theme, keys, quit...)."""
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.enabled and binding.description and binding.action != "quit":
+                yield SystemCommand(
+                    binding.description,
+                    binding.tooltip or binding.description,
+                    partial(self.run_action, binding.action, active.node),
+                )
+        yield from super().get_system_commands(screen)
+
+
+def make_app(
+    *,
+    client: PaymentsClient | None,
+    journal: Journal,
+    settings: Settings,
+    profile: Profile | None,
+    clock: Clock = utc_now,
+    config_path: Path | None = None,
+    client_factory: ClientFactory = default_client_factory,
+    connect: Connector | None = None,
+    sandbox: Connector | None = None,
+) -> PaymentsConsoleApp:
+    """Build the console.
+
+    `client`/`profile` may be None: with `connect`, the app obtains them after its
+    first frame (how `--sandbox` starts its server without delaying the UI); with
+    neither, the first-run screen asks for the local sandbox (`sandbox`) or a base
+    URL and key.
+    """
+    ctx = ConsoleContext(
+        client=client,
+        journal=journal,
+        settings=settings,
+        profile=profile,
+        clock=clock,
+        config_path=config_path,
+        client_factory=client_factory,
+    )
+    return PaymentsConsoleApp(ctx, connect=connect, sandbox=sandbox)

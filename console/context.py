@@ -1,0 +1,71 @@
+"""What every screen needs from the outside world, injected by `make_app`.
+
+Screens never construct HTTP clients or open databases; they reach the services
+through `self.app.ctx`, a `ConsoleContext`. It is mutable: the settings screen
+switches profile (and with it the client) through `PaymentsConsoleApp.use_profile`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.api.client import PaymentsClient
+    from console.config import Profile, Settings
+    from console.journal import Journal
+
+Clock = Callable[[], datetime]
+"""Returns an aware UTC datetime; tests inject a fixed one."""
+
+ClientFactory = Callable[["Profile", str], "PaymentsClient"]
+"""Builds a client for a profile and its API key."""
+
+Connector = Callable[[], Awaitable[tuple["Profile", "PaymentsClient"]]]
+"""Obtains a profile and its client after the first frame (e.g. starts the sandbox)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_client_factory(profile: Profile, api_key: str) -> PaymentsClient:
+    from console.api.client import PaymentsClient
+
+    return PaymentsClient(profile.base_url, api_key, timeout=profile.timeout)
+
+
+@dataclass
+class ConsoleContext:
+    """The services the screens use. `client` is None until a profile is connected."""
+
+    client: PaymentsClient | None
+    journal: Journal
+    settings: Settings
+    profile: Profile | None
+    clock: Clock = utc_now
+    config_path: Path | None = None
+    """Where `config.save_settings` writes (None: the default location)."""
+    client_factory: ClientFactory = field(default=default_client_factory)
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name if self.profile is not None else "no profile"
+
+    async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
+        """Switch to `profile` and `client`, closing the previous client."""
+        previous, self.client, self.profile = self.client, client, profile
+        if previous is not None and previous is not client:
+            await previous.aclose()
+
+    async def connect(self, profile: Profile, api_key: str) -> None:
+        """Switch to `profile`, building its client from `api_key`."""
+        await self.use_client(profile, self.client_factory(profile, api_key))
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None

@@ -1,0 +1,1 @@
+"""One module per screen. Import the screen you need from its module."""

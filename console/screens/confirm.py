@@ -1,0 +1,60 @@
+"""`ConfirmScreen`: a yes/no question answered with y, n or escape."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Says exactly what will happen; dismisses with True (y) or False (n, escape).
+
+    Subclasses may add widgets by overriding `compose_extra` (e.g. a typed
+    confirmation) and refuse a "yes" by overriding `can_confirm`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes", id="confirm.yes"),
+        Binding("n", "cancel", "No", id="confirm.no"),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+    ]
+
+    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Label(self.title_text, id="confirm-title", markup=False)
+            yield Label(self.message, id="confirm-message", markup=False)
+            yield from self.compose_extra()
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm-yes")
+                yield Button("No (n)", id="confirm-no")
+
+    def compose_extra(self) -> ComposeResult:
+        yield from ()
+
+    def can_confirm(self) -> bool:
+        return True
+
+    def action_confirm(self) -> None:
+        if self.can_confirm():
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "confirm-yes":
+            self.action_confirm()
+        else:
+            self.action_cancel()

@@ -1,0 +1,71 @@
+"""`ConsoleScreen`: the header/footer frame and worker-result routing every screen shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from console.widgets.errors import describe_error
+from console.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from console.app import PaymentsConsoleApp
+    from console.context import ConsoleContext
+
+ResultT = TypeVar("ResultT")
+
+
+class ConsoleScreen(Screen[ResultT]):
+    """A screen with the console header and footer.
+
+    Subclasses yield their content from `compose_body`. IO runs in
+    `@work(exclusive=True, group=..., exit_on_error=False)` async workers; their
+    outcome arrives as a `Worker.StateChanged` message and is routed to
+    `work_succeeded(group, result)` or `work_failed(group, error)`; the default
+    `work_failed` shows the error through `describe_error`.
+    """
+
+    SCREEN_TITLE: ClassVar[str] = ""
+
+    @property
+    def console(self) -> PaymentsConsoleApp:
+        return cast("PaymentsConsoleApp", self.app)
+
+    @property
+    def ctx(self) -> ConsoleContext:
+        return self.console.ctx
+
+    @property
+    def shown_payment_id(self) -> str | None:
+        """The payment this screen shows, if any: `c` copies it, `r` refunds it."""
+        return None
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(self.SCREEN_TITLE)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        if event.state is WorkerState.SUCCESS:
+            self.work_succeeded(worker.group, worker.result)
+        elif event.state is WorkerState.ERROR and worker.error is not None:
+            self.work_failed(worker.group, worker.error)
+
+    def work_succeeded(self, group: str, result: Any) -> None:
+        """A worker of `group` finished with `result`."""
+
+    def work_failed(self, group: str, error: BaseException) -> None:
+        """A worker of `group` raised `error`; shown as a notification by default."""
+        self.show_error(error)
+
+    def show_error(self, error: BaseException) -> None:
+        title, message = describe_error(error)
+        self.notify(message, title=title, severity="error", timeout=8)

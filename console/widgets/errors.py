@@ -1,0 +1,63 @@
+"""The one place that turns an exception into what the merchant reads.
+
+`describe_error(exc)` returns `(title, message)`: plain sentences, never a
+traceback, never an API key (the client keeps keys out of its messages).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from console.api import errors
+from console.api.models import describe
+from console.money import AmountError
+
+UNKNOWN_OUTCOME = (
+    "The connection failed after the request may have reached the server, so it may "
+    "have gone through. It is marked unknown in the journal: retry it from the home "
+    "screen, which reuses its idempotency key and cannot charge twice."
+)
+
+
+def _with_request_id(message: str, exc: errors.PaymentsError) -> str:
+    return f"{message} (request {exc.request_id})" if exc.request_id else message
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """(title, message) for any error a screen's worker can raise."""
+    if isinstance(exc, errors.APIConnectionError):
+        if exc.may_have_reached_server:
+            return "Outcome unknown", UNKNOWN_OUTCOME
+        return "Cannot reach the API", f"{exc} Nothing was sent; it is safe to try again."
+    if isinstance(exc, errors.CardError):
+        reason = f"{exc}"
+        if exc.decline_code:
+            reason = f"{reason} (reason: {exc.decline_code.replace('_', ' ')})"
+        return "Payment declined", reason
+    if isinstance(exc, errors.AuthenticationError):
+        return (
+            "API key not accepted",
+            "The API rejected this profile's key. Set a new key in settings (s).",
+        )
+    if isinstance(exc, errors.ForbiddenError):
+        return "Not allowed", _with_request_id(str(exc), exc)
+    if isinstance(exc, errors.NotFoundError):
+        return "Not found", str(exc)
+    if isinstance(exc, errors.IdempotencyError):
+        return "Idempotency conflict", _with_request_id(str(exc), exc)
+    if isinstance(exc, errors.RateLimitError):
+        wait = f" Try again in {exc.retry_after:g} s." if exc.retry_after else ""
+        return "Too many requests", f"{exc}{wait}"
+    if isinstance(exc, errors.InvalidRequestError):
+        return "Request refused", _with_request_id(str(exc), exc)
+    if isinstance(exc, errors.ResponseFormatError):
+        return "Unexpected response", _with_request_id(str(exc), exc)
+    if isinstance(exc, errors.APIError):
+        return "Server error", _with_request_id(str(exc), exc)
+    if isinstance(exc, errors.PaymentsError):
+        return "API error", _with_request_id(str(exc), exc)
+    if isinstance(exc, ValidationError):
+        return "Invalid input", describe(exc)
+    if isinstance(exc, AmountError):
+        return "Invalid amount", str(exc)
+    return "Unexpected error", f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,48 @@
+"""The header shown on every screen: title, profile name and mode badge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+if TYPE_CHECKING:
+    from console.app import PaymentsConsoleApp
+
+MODES = ("sandbox", "test", "live")
+
+
+class ConsoleHeader(Horizontal):
+    """`Payments Console · <screen title>   profile <name> [MODE]`.
+
+    Follows `PaymentsConsoleApp.profile_revision`, so a profile switch shows at once.
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__(id="header")
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Payments Console [dim]·[/] {self.title}", id="header-title", markup=True)
+        yield Label("", id="header-profile")
+        yield Label("", id="header-mode")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "profile_revision", self._show_profile)
+
+    def _show_profile(self) -> None:
+        profile = cast("PaymentsConsoleApp", self.app).ctx.profile
+        name = self.query_one("#header-profile", Label)
+        badge = self.query_one("#header-mode", Label)
+        if profile is None:
+            name.update("no profile")
+            badge.update("NOT CONNECTED")
+            mode = "none"
+        else:
+            name.update(f"profile {profile.name}")
+            badge.update(profile.mode.upper())
+            mode = profile.mode
+        for candidate in (*MODES, "none"):
+            badge.set_class(candidate == mode, f"-{candidate}")
