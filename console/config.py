@@ -1,0 +1,317 @@
+"""Settings and profiles (base URL, mode) — never secrets.
+
+The file is TOML in the platformdirs user config dir (or `--config PATH`)::
+
+    default_profile = "shop"
+    theme = "textual-dark"
+
+    [profiles.shop]
+    base_url = "https://api.paymentprocessing.com/v1"
+    mode = "live"
+
+Environment variables prefixed `PAYMENTS_CONSOLE_` override the file for one run
+(`PAYMENTS_CONSOLE_DEFAULT_PROFILE`, `PAYMENTS_CONSOLE_THEME`, or `PAYMENTS_CONSOLE_PROFILES`
+as JSON). API keys live in the OS keyring
+(`console.credentials`); a key-like field in the file is refused, never read or written.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from console import money
+from console.api.models import describe
+
+APP_NAME = "payments-console"
+ENV_PREFIX = "PAYMENTS_CONSOLE_"
+DEFAULT_THEME = "textual-dark"
+
+Mode = Literal["sandbox", "test", "live"]
+MODES: tuple[Mode, ...] = ("sandbox", "test", "live")
+
+_SECRET_WORDS = ("key", "secret", "token", "password", "credential", "authorization")
+
+
+class ConfigError(Exception):
+    """The configuration file or environment cannot be used; `str()` says why, plainly."""
+
+
+class UnknownProfileError(ConfigError):
+    """A profile name that is not in the settings (or no profile at all)."""
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def data_dir() -> Path:
+    """The user data dir (journal, embedded sandbox database)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """The URL without a trailing slash; https, or http only to a loopback host."""
+    url = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"'{url}' is not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError("base URL must start with https:// and name a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("base URL must not contain a user name or password")
+    if parts.query or parts.fragment:
+        raise ValueError("base URL must not contain a query or fragment")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ValueError("base URL must use https:// (plain http:// only for 127.0.0.1/localhost)")
+    return url
+
+
+def _refuse_secrets(data: Any, where: str) -> None:
+    if not isinstance(data, dict):
+        return
+    for name in data:
+        if any(word in str(name).lower() for word in _SECRET_WORDS):
+            raise ValueError(
+                f"'{name}' is not allowed in {where}: API keys live in the OS keyring "
+                "(payments-console login), never in the config file"
+            )
+
+
+class Profile(BaseModel):
+    """Where to reach an API and how to present it. `name` is the key in `profiles`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    base_url: str
+    mode: Mode
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    currency: str = "USD"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret(cls, data: Any) -> Any:
+        _refuse_secrets(data, "a profile")
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return check_base_url(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return money.normalize_currency(value)
+
+
+# The file load_settings is reading; a context variable so BaseSettings' source
+# machinery stays intact (init kwargs > environment > file).
+_reading: ContextVar[Path | None] = ContextVar("_reading", default=None)
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ below returns the whole mapping
+
+    def __call__(self) -> dict[str, Any]:
+        path = _reading.get()
+        return {} if path is None else read_config_file(path)
+
+
+class Settings(BaseSettings):
+    """Profiles, the default profile and the theme."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    default_profile: str | None = None
+    theme: str = DEFAULT_THEME
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlFileSource(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_profiles(cls, data: Any) -> Any:
+        """Refuse secrets; give each profile its table name as `name`."""
+        if not isinstance(data, dict):
+            return data
+        _refuse_secrets(data, "the settings")
+        profiles = data.get("profiles")
+        if isinstance(profiles, dict):
+            named: dict[str, Any] = {}
+            for name, profile in profiles.items():
+                if isinstance(profile, dict):
+                    _refuse_secrets(profile, f"profile '{name}'")
+                    profile = {"name": name, **profile}
+                elif isinstance(profile, Profile) and profile.name != name:
+                    raise ValueError(f"profile '{profile.name}' is filed under '{name}'")
+                named[name] = profile
+            data = {**data, "profiles": named}
+        return data
+
+    @model_validator(mode="after")
+    def _names_match(self) -> Settings:
+        for name, profile in self.profiles.items():
+            if profile.name != name:
+                raise ValueError(f"profile '{profile.name}' is filed under '{name}'")
+        return self
+
+    def get_profile(self, name: str | None = None) -> Profile:
+        """`name`, else the default profile, else the only profile there is."""
+        if name is None:
+            name = self.default_profile
+        if name is None and len(self.profiles) == 1:
+            name = next(iter(self.profiles))
+        if name is None:
+            if not self.profiles:
+                raise UnknownProfileError(
+                    "No profile is configured yet: run 'payments-console login' "
+                    "or 'payments-console --sandbox'"
+                )
+            raise UnknownProfileError(
+                f"No default profile: pick one with --profile ({', '.join(self.profiles)})"
+            )
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(self.profiles) or "none configured"
+            raise UnknownProfileError(f"Unknown profile '{name}' (known: {known})") from None
+
+    def with_profile(self, profile: Profile, *, make_default: bool = False) -> Settings:
+        """A copy with `profile` added or replaced (and the default when asked or unset)."""
+        default = self.default_profile
+        if make_default or default is None or default not in self.profiles:
+            default = profile.name
+        return self.model_copy(
+            update={
+                "profiles": {**self.profiles, profile.name: profile},
+                "default_profile": default,
+            }
+        )
+
+    def without_profile(self, name: str) -> Settings:
+        """A copy without profile `name`; the default moves to another profile if needed."""
+        profiles = {key: value for key, value in self.profiles.items() if key != name}
+        default = self.default_profile
+        if default == name:
+            default = next(iter(profiles), None)
+        return self.model_copy(update={"profiles": profiles, "default_profile": default})
+
+    def to_toml_data(self) -> dict[str, Any]:
+        """What the file holds: everything but the profiles' names (their table names)."""
+        data: dict[str, Any] = {}
+        if self.default_profile is not None:
+            data["default_profile"] = self.default_profile
+        data["theme"] = self.theme
+        data["profiles"] = {
+            name: profile.model_dump(exclude={"name"}) for name, profile in self.profiles.items()
+        }
+        return data
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's TOML as a dict; {} when it does not exist."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from the file at `path` (default location if None), then the environment."""
+    path = default_config_path() if path is None else Path(path)
+    token = _reading.set(path)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid settings in {path} or {ENV_PREFIX}*: {describe(exc)}") from None
+    finally:
+        _reading.reset(token)
+
+
+def _env_overridden(field: str) -> bool:
+    wanted = f"{ENV_PREFIX}{field}".upper()
+    return any(name.upper() == wanted for name in os.environ)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write `settings` atomically (temporary file in the same dir, then rename), mode 0600.
+
+    A top-level field that an environment variable overrides keeps the value the file had,
+    so a one-run override never becomes permanent by saving.
+    """
+    path = default_config_path() if path is None else Path(path)
+    data = settings.to_toml_data()
+    overridden = [field for field in Settings.model_fields if _env_overridden(field)]
+    if overridden:
+        on_disk = read_config_file(path)
+        for field in overridden:
+            data.pop(field, None)
+            if field in on_disk:
+                data[field] = on_disk[field]
+    _refuse_secrets(data, "the settings")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _atomic_writer(path) as file:
+        tomli_w.dump(data, file)
+    return path
+
+
+@contextmanager
+def _atomic_writer(path: Path) -> Iterator[Any]:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

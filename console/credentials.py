@@ -1,0 +1,142 @@
+"""The API key of each profile, in the OS keyring (or PAYMENTS_API_KEY for one run).
+
+Service "payments-console", username = the profile's name. There is no plaintext
+fallback: without a usable keyring backend, `KeyringUnavailableError` says what the
+merchant can do instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
+from keyring.errors import KeyringError, PasswordDeleteError
+
+from console.config import Mode
+
+SERVICE = "payments-console"
+ENV_VAR = "PAYMENTS_API_KEY"
+
+KeySource = Literal["env", "keyring"]
+
+_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{8,512}$")
+_PREFIX = re.compile(r"^[a-z]{2,4}_(?:(?:test|live)_)?")
+_MODES: dict[str, Mode] = {
+    "sk_test_": "test",
+    "rk_test_": "test",
+    "sk_live_": "live",
+    "rk_live_": "live",
+}
+
+_T = TypeVar("_T")
+
+
+class KeyringUnavailableError(Exception):
+    """No usable OS keyring; the message lists the alternatives."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"No usable OS keyring to keep the API key ({reason}). You can: set "
+            f"{ENV_VAR} in the environment for this run; install and unlock a Secret Service "
+            "(gnome-keyring, KeePassXC) on Linux, or use the macOS Keychain / Windows "
+            "Credential Locker; or choose a keyring backend with PYTHON_KEYRING_BACKEND. "
+            "The key is never written to a plain file."
+        )
+
+
+class InvalidKeyError(ValueError):
+    """Text that cannot be an API key (empty, whitespace, control characters)."""
+
+
+def _backend_usable() -> None:
+    backend = keyring.get_keyring()
+    if isinstance(backend, keyring.backends.fail.Keyring) or (
+        isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends
+    ):
+        raise KeyringUnavailableError("no keyring backend is installed or running")
+
+
+def _call(action: Callable[[], _T]) -> _T:
+    _backend_usable()
+    try:
+        return action()
+    except KeyringError as exc:
+        raise KeyringUnavailableError(f"the keyring refused: {type(exc).__name__}") from None
+
+
+def env_key() -> str | None:
+    value = os.environ.get(ENV_VAR, "").strip()
+    return value or None
+
+
+def get_key(profile_name: str) -> str | None:
+    """PAYMENTS_API_KEY if set, else the profile's key in the keyring, else None."""
+    return env_key() or _call(lambda: keyring.get_password(SERVICE, profile_name))
+
+
+def key_source(profile_name: str) -> KeySource | None:
+    """Where `get_key` would find the key."""
+    if env_key():
+        return "env"
+    return "keyring" if _call(lambda: keyring.get_password(SERVICE, profile_name)) else None
+
+
+def check_key_shape(key: str) -> str:
+    """The key stripped of surrounding whitespace; refuses what cannot be a key."""
+    key = key.strip()
+    if not _KEY_SHAPE.match(key):
+        raise InvalidKeyError(
+            "That does not look like an API key (8 to 512 printable characters, no spaces)"
+        )
+    return key
+
+
+def set_key(profile_name: str, key: str) -> None:
+    key = check_key_shape(key)
+    _call(lambda: keyring.set_password(SERVICE, profile_name, key))
+
+
+def delete_key(profile_name: str) -> bool:
+    """Remove the profile's key from the keyring; False when there was none."""
+
+    def delete() -> bool:
+        try:
+            keyring.delete_password(SERVICE, profile_name)
+        except PasswordDeleteError:
+            return False
+        return True
+
+    return _call(delete)
+
+
+def infer_mode(key: str) -> Mode | None:
+    """'test' or 'live' from a recognisable prefix (sk_test_, rk_live_, ...), else None."""
+    for prefix, mode in _MODES.items():
+        if key.startswith(prefix):
+            return mode
+    return None
+
+
+def mode_warning(key: str, mode: Mode, profile_name: str | None = None) -> str | None:
+    """A warning when the key's prefix says another mode than the profile's, else None.
+
+    Sandbox profiles use test keys, so a test key in sandbox mode is no mismatch.
+    """
+    inferred = infer_mode(key)
+    if inferred is None or inferred == mode or (inferred == "test" and mode == "sandbox"):
+        return None
+    which = f"profile '{profile_name}'" if profile_name else "the profile"
+    return f"This is a {inferred}-mode key ({mask(key)}) but {which} is in {mode} mode"
+
+
+def mask(key: str) -> str:
+    """'sk_test_…a1b2': the prefix, an ellipsis and the last four (when the key is long)."""
+    match = _PREFIX.match(key)
+    prefix = match.group(0) if match else ""
+    rest = key[len(prefix) :]
+    return f"{prefix}…{rest[-4:]}" if len(rest) >= 12 else f"{prefix}…"

@@ -1,0 +1,395 @@
+"""The local record of every operation the console sent (SQLite, WAL).
+
+Before a POST the console records it as `pending` (kind, request body, idempotency key,
+profile); afterwards its result: `succeeded`, `failed`, or `unknown` when the request may
+have reached the server without an answer coming back. Amounts are stored as the exact
+decimal text, never as a REAL. The API key is never given to the journal.
+
+Entries are listed newest first (by id, the order they were recorded). `filter_text` is
+split on whitespace and every word must match one of: a payment / object id (substring),
+the status or kind (exact), the currency (exact) or the amount (prefix, "10.5" matches
+10.50).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, get_args
+
+from console import money
+from console.config import data_dir
+
+Kind = Literal["payment", "refund"]
+Status = Literal["pending", "succeeded", "failed", "unknown"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+_FORBIDDEN_REQUEST_FIELDS = ("api_key", "apikey", "authorization", "secret", "password")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS operations (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('payment', 'refund')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'unknown')),
+    profile TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    payment_id TEXT,
+    object_id TEXT,
+    amount TEXT,
+    currency TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS operations_payment_id ON operations (payment_id, id);
+CREATE INDEX IF NOT EXISTS operations_object_id ON operations (object_id);
+CREATE INDEX IF NOT EXISTS operations_status ON operations (status, id);
+CREATE INDEX IF NOT EXISTS operations_idempotency_key ON operations (idempotency_key);
+PRAGMA user_version = 1;
+"""
+
+_COLUMNS = (
+    "id, kind, status, profile, idempotency_key, payment_id, object_id, amount, currency, "
+    "created_at, updated_at, request, response, error"
+)
+CSV_HEADER = (
+    "id",
+    "created_at",
+    "updated_at",
+    "kind",
+    "status",
+    "profile",
+    "payment_id",
+    "object_id",
+    "amount",
+    "currency",
+    "idempotency_key",
+    "error",
+)
+
+
+def default_journal_path() -> Path:
+    return data_dir() / "journal.sqlite3"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    kind: Kind
+    status: Status
+    profile: str
+    idempotency_key: str
+    payment_id: str | None
+    object_id: str | None
+    amount: Decimal | None
+    currency: str | None
+    created_at: datetime
+    updated_at: datetime
+    request: dict[str, Any]
+    response: dict[str, Any] | None
+    error: str | None
+
+
+def _timestamp(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("journal timestamps must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _amount_text(amount: Decimal | None, currency: str | None) -> str | None:
+    if amount is None:
+        return None
+    if currency is not None:
+        # An amount the currency does not allow is kept exactly: the journal records.
+        with contextlib.suppress(money.AmountError):
+            amount = money.quantize(amount, currency)
+    return format(amount, "f")
+
+
+def _check_request(request: Mapping[str, Any]) -> None:
+    for name in request:
+        if str(name).lower() in _FORBIDDEN_REQUEST_FIELDS:
+            raise ValueError(f"refusing to journal a request with a '{name}' field")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(filter_text: str) -> tuple[str, list[Any]]:
+    """A WHERE clause (or '') and its parameters for `filter_text`."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for word in filter_text.split():
+        lowered = word.lower()
+        options = [
+            "payment_id LIKE ? ESCAPE '\\'",
+            "object_id LIKE ? ESCAPE '\\'",
+        ]
+        substring = f"%{_escape_like(word)}%"
+        params += [substring, substring]
+        if lowered in STATUSES:
+            options.append("status = ?")
+            params.append(lowered)
+        if lowered in KINDS:
+            options.append("kind = ?")
+            params.append(lowered)
+        if len(word) == 3 and word.isalpha():
+            options.append("currency = ?")
+            params.append(word.upper())
+        number = word.replace(",", "")
+        try:
+            Decimal(number)
+        except InvalidOperation:
+            pass
+        else:
+            if number[:1].isdigit() or number[:1] == ".":
+                options.append("amount LIKE ? ESCAPE '\\'")
+                params.append(f"{_escape_like(number)}%")
+        clauses.append("(" + " OR ".join(options) + ")")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _from_response(kind: Kind, response: Mapping[str, Any]) -> dict[str, Any]:
+    """Columns a successful response settles: ids, and the amount the server used."""
+    found: dict[str, Any] = {"object_id": response.get("id")}
+    found["payment_id"] = response.get("id") if kind == "payment" else response.get("payment_id")
+    if isinstance(response.get("amount"), (Decimal, int)):
+        found["amount"] = Decimal(response["amount"])
+    if isinstance(response.get("currency"), str):
+        found["currency"] = response["currency"]
+    return {name: value for name, value in found.items() if value is not None}
+
+
+class Journal:
+    """A SQLite journal of operations; safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        memory = str(path) == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if not memory:
+            os.chmod(path, 0o600)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- writing --------------------------------------------------------------------
+
+    def record_pending(
+        self,
+        *,
+        kind: Kind,
+        profile: str,
+        idempotency_key: str,
+        request: Mapping[str, Any],
+        now: datetime,
+        payment_id: str | None = None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> int:
+        """Record an operation about to be sent; returns its entry id."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown operation kind {kind!r}")
+        _check_request(request)
+        stamp = _timestamp(now)
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
+                " amount, currency, created_at, updated_at, request)"
+                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    profile,
+                    idempotency_key,
+                    payment_id,
+                    _amount_text(amount, currency),
+                    currency,
+                    stamp,
+                    stamp,
+                    money.dumps(dict(request)),
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def record_result(
+        self,
+        entry_id: int,
+        *,
+        status: Status,
+        now: datetime,
+        response: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        payment_id: str | None = None,
+    ) -> None:
+        """Record how an operation ended. A response fills in ids and the amount it names;
+        `payment_id` names the payment a failure concerns (a declined card's payment)."""
+        if status not in STATUSES or status == "pending":
+            raise ValueError(f"not a result status: {status!r}")
+        entry = self.get(entry_id)
+        if entry is None:
+            raise KeyError(f"no journal entry {entry_id}")
+        columns: dict[str, Any] = {"status": status, "updated_at": _timestamp(now), "error": error}
+        columns["response"] = None if response is None else money.dumps(dict(response))
+        if response is not None:
+            columns.update(_from_response(entry.kind, response))
+        if payment_id is not None:
+            columns["payment_id"] = payment_id
+        if "amount" in columns:
+            columns["amount"] = _amount_text(
+                columns["amount"], columns.get("currency", entry.currency)
+            )
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        with self._lock:
+            self._db.execute(
+                f"UPDATE operations SET {assignments} WHERE id = ?",  # noqa: S608 - fixed names
+                (*columns.values(), entry_id),
+            )
+
+    def record_retry(self, entry_id: int, *, now: datetime) -> None:
+        """Mark an entry pending again before re-sending it with its idempotency key."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE operations SET status = 'pending', error = NULL, updated_at = ?"
+                " WHERE id = ?",
+                (_timestamp(now), entry_id),
+            )
+        if cursor.rowcount == 0:
+            raise KeyError(f"no journal entry {entry_id}")
+
+    # --- reading --------------------------------------------------------------------
+
+    def _select(self, tail: str, params: Any = ()) -> list[JournalEntry]:
+        with self._lock:
+            query = f"SELECT {_COLUMNS} FROM operations{tail}"  # noqa: S608 - fixed text
+            rows = self._db.execute(query, params).fetchall()
+        return [_entry(row) for row in rows]
+
+    def get(self, entry_id: int) -> JournalEntry | None:
+        found = self._select(" WHERE id = ?", (entry_id,))
+        return found[0] if found else None
+
+    def recent(self, limit: int = 20) -> list[JournalEntry]:
+        return self._select(" ORDER BY id DESC LIMIT ?", (limit,))
+
+    def unknown(self) -> list[JournalEntry]:
+        """Operations whose outcome is unknown, newest first: candidates for a retry."""
+        return self._select(" WHERE status = 'unknown' ORDER BY id DESC")
+
+    def refunds_for(self, payment_id: str) -> list[JournalEntry]:
+        """Refunds this console sent for `payment_id`, newest first."""
+        return self._select(
+            " WHERE payment_id = ? AND kind = 'refund' ORDER BY id DESC", (payment_id,)
+        )
+
+    def count(self, filter_text: str = "") -> int:
+        where, params = _where(filter_text)
+        with self._lock:
+            query = f"SELECT count(*) FROM operations{where}"  # noqa: S608 - fixed text
+            row = self._db.execute(query, params).fetchone()
+        return int(row[0])
+
+    def page(self, filter_text: str = "", offset: int = 0, limit: int = 100) -> list[JournalEntry]:
+        """One page of the entries matching `filter_text`, newest first."""
+        where, params = _where(filter_text)
+        return self._select(
+            f"{where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, max(0, offset)]
+        )
+
+    def export_csv(self, filter_text: str, path: str | Path) -> int:
+        """Write the matching entries (newest first) to a CSV file; returns the row count.
+
+        Rows are streamed from a separate read cursor, so memory stays flat.
+        """
+        where, params = _where(filter_text)
+        query = f"SELECT {', '.join(CSV_HEADER)} FROM operations{where} ORDER BY id DESC"  # noqa: S608
+        reader = sqlite3.connect(self.path, uri=False) if str(self.path) != ":memory:" else None
+        count = 0
+        try:
+            with Path(path).open("w", newline="", encoding="utf-8") as file:
+                writer = csv.writer(file)
+                writer.writerow(CSV_HEADER)
+                for row in self._stream(reader, query, params):
+                    writer.writerow(row)
+                    count += 1
+        finally:
+            if reader is not None:
+                reader.close()
+        return count
+
+    def _stream(
+        self, reader: sqlite3.Connection | None, query: str, params: list[Any]
+    ) -> Iterator[tuple[Any, ...]]:
+        if reader is not None:
+            yield from reader.execute(query, params)
+            return
+        with self._lock:  # an in-memory journal has only its own connection
+            rows = self._db.execute(query, params).fetchall()
+        yield from rows
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    (
+        entry_id,
+        kind,
+        status,
+        profile,
+        idempotency_key,
+        payment_id,
+        object_id,
+        amount,
+        currency,
+        created_at,
+        updated_at,
+        request,
+        response,
+        error,
+    ) = row
+    return JournalEntry(
+        id=entry_id,
+        kind=kind,
+        status=status,
+        profile=profile,
+        idempotency_key=idempotency_key,
+        payment_id=payment_id,
+        object_id=object_id,
+        amount=None if amount is None else Decimal(amount),
+        currency=currency,
+        created_at=datetime.fromisoformat(created_at),
+        updated_at=datetime.fromisoformat(updated_at),
+        request=money.loads(request),
+        response=None if response is None else money.loads(response),
+        error=error,
+    )
