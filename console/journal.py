@@ -314,6 +314,16 @@ class Journal:
             " WHERE payment_id = ? AND kind = 'refund' ORDER BY id DESC", (payment_id,)
         )
 
+    def payment_currency(self, payment_id: str) -> str | None:
+        """The currency of a payment this console recorded, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT currency FROM operations WHERE payment_id = ? AND kind = 'payment'"
+                " AND currency IS NOT NULL ORDER BY id DESC LIMIT 1",
+                (payment_id,),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
     def count(self, filter_text: str = "") -> int:
         where, params = _where(filter_text)
         with self._lock:

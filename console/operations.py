@@ -1,0 +1,145 @@
+"""Payments and refunds sent through the journal: recorded before the POST, settled after.
+
+Every POST gets an idempotency key chosen here, recorded as `pending` with its request
+body before anything is sent, then settled as `succeeded`, `failed` (a definitive answer
+or a request that never left this machine) or `unknown` (it may have taken effect: a
+dropped connection after sending, a 5xx, an unreadable answer, or a cancelled wait).
+`retry` re-sends an entry with its original idempotency key and body, so the server can
+never apply it twice. Client errors are re-raised after being recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from console.api.client import PaymentsClient
+from console.api.errors import CardError, PaymentsError
+from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
+from console.journal import Journal, JournalEntry
+
+Clock = Callable[[], datetime]
+
+_Result = TypeVar("_Result", Payment, Refund)
+
+
+class NotRetryableError(Exception):
+    """A journal entry that cannot (or need not) be sent again; `str()` says why."""
+
+
+def new_idempotency_key() -> str:
+    return str(uuid.uuid4())
+
+
+async def create_payment(
+    client: PaymentsClient,
+    journal: Journal,
+    profile_name: str,
+    request: PaymentCreate,
+    *,
+    clock: Clock,
+    idempotency_key: str | None = None,
+) -> Payment:
+    key = idempotency_key or new_idempotency_key()
+    entry_id = journal.record_pending(
+        kind="payment",
+        profile=profile_name,
+        idempotency_key=key,
+        request=request.to_wire(),
+        now=clock(),
+        amount=request.amount,
+        currency=request.currency,
+    )
+    return await _settle(
+        journal, entry_id, clock, lambda: client.create_payment(request, idempotency_key=key)
+    )
+
+
+async def create_refund(
+    client: PaymentsClient,
+    journal: Journal,
+    profile_name: str,
+    request: RefundCreate,
+    *,
+    clock: Clock,
+    idempotency_key: str | None = None,
+    currency: str | None = None,
+) -> Refund:
+    """Refund through the journal. `currency` (the payment's) is recorded when given, else
+    taken from the journal's record of the payment, if this console made it."""
+    key = idempotency_key or new_idempotency_key()
+    entry_id = journal.record_pending(
+        kind="refund",
+        profile=profile_name,
+        idempotency_key=key,
+        request=request.to_wire(),
+        now=clock(),
+        payment_id=request.payment_id,
+        amount=request.amount,
+        currency=currency or journal.payment_currency(request.payment_id),
+    )
+    return await _settle(
+        journal, entry_id, clock, lambda: client.create_refund(request, idempotency_key=key)
+    )
+
+
+async def retry(
+    client: PaymentsClient, journal: Journal, entry_id: int, *, clock: Clock
+) -> Payment | Refund:
+    """Send a journal entry again with its original idempotency key and request body."""
+    entry = _retryable(journal, entry_id)
+    key = entry.idempotency_key
+    journal.record_retry(entry_id, now=clock())
+    if entry.kind == "payment":
+        payment = PaymentCreate.model_validate(entry.request)
+        return await _settle(
+            journal, entry_id, clock, lambda: client.create_payment(payment, idempotency_key=key)
+        )
+    refund = RefundCreate.model_validate(entry.request)
+    return await _settle(
+        journal, entry_id, clock, lambda: client.create_refund(refund, idempotency_key=key)
+    )
+
+
+def _retryable(journal: Journal, entry_id: int) -> JournalEntry:
+    entry = journal.get(entry_id)
+    if entry is None:
+        raise NotRetryableError(f"There is no journal entry {entry_id}")
+    if entry.status == "succeeded":
+        raise NotRetryableError(f"Journal entry {entry_id} already succeeded")
+    return entry
+
+
+async def _settle(
+    journal: Journal,
+    entry_id: int,
+    clock: Clock,
+    send: Callable[[], Awaitable[_Result]],
+) -> _Result:
+    try:
+        result = await send()
+    except PaymentsError as exc:
+        journal.record_result(
+            entry_id,
+            status="unknown" if exc.outcome_unknown else "failed",
+            now=clock(),
+            error=str(exc),
+            payment_id=exc.payment_id if isinstance(exc, CardError) else None,
+        )
+        raise
+    except ValueError as exc:  # refused by the client before anything was sent
+        journal.record_result(entry_id, status="failed", now=clock(), error=str(exc))
+        raise
+    except BaseException as exc:
+        # Cancelled, interrupted, or a bug: the request may have been sent.
+        journal.record_result(
+            entry_id,
+            status="unknown",
+            now=clock(),
+            error=f"Interrupted before the answer arrived ({type(exc).__name__})",
+        )
+        raise
+    journal.record_result(entry_id, status="succeeded", now=clock(), response=result.to_wire())
+    return result
