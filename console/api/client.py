@@ -26,7 +26,7 @@ import random
 import ssl
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -191,7 +191,7 @@ class PaymentsClient:
     timeout: the longest one attempt may take, from sending to the last byte of the
     answer (also the read timeout between bytes); connect_timeout: the longest opening a
     connection may take. retry_delay / max_retry_delay: the backoff base and cap, in
-    seconds (0.5 and 5 by default; tests lower them).
+    seconds (0.5 and 5 by default); sleep: awaited between attempts (tests record it).
     """
 
     def __init__(
@@ -206,6 +206,7 @@ class PaymentsClient:
         retry_delay: float = 0.5,
         max_retry_delay: float = 5.0,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         if not api_key or any(ch.isspace() or not ch.isprintable() for ch in api_key):
@@ -220,6 +221,7 @@ class PaymentsClient:
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.max_response_bytes = max_response_bytes
+        self._sleep = sleep
         self._secret = _Secret(api_key)
         host = httpx.URL(self.base_url).host
         self._http = httpx.AsyncClient(
@@ -451,7 +453,7 @@ class PaymentsClient:
             self.max_retries,
             why,
         )
-        await asyncio.sleep(delay)
+        await self._sleep(delay)
 
     def _final(self, error: PaymentsError, maybe_done: bool, method: str) -> PaymentsError:
         """The error to raise, knowing whether any attempt may have taken effect."""
