@@ -1,0 +1,368 @@
+"""The sandbox's FastAPI application: `create_app(db_path, faults=..., clock=..., id_factory=...)`.
+
+Request bodies are read raw and parsed with `money.loads`, so amounts are Decimals from
+the first byte; responses are written with `money.dumps`, with exactly the currency's
+decimals. Every answer carries a Request-Id header, and every error body the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from console import money
+from console.api.models import PaymentCreate, RefundCreate, describe, field_errors
+from console.sandbox import openapi, tokens
+from console.sandbox.errors import ApiError, invalid_refund_amount
+from console.sandbox.faults import FaultInjector, Faults
+from console.sandbox.store import Clock, IdempotencySlot, IdFactory, Outcome, Store, random_id
+
+API_KEY_ENV = "PAYMENTS_SANDBOX_API_KEY"
+"""Names one more accepted API key besides the one generated and kept in the database."""
+
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+_REQUEST_ID = "sandbox.request_id"
+_DROP = "sandbox.drop"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class MoneyJSONResponse(Response):
+    """JSON written by `money.dumps`: Decimals as exact numbers, floats refused."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return money.dumps(content).encode()
+
+
+class SandboxApp(FastAPI):
+    """FastAPI plus the wrapping every answer needs: Request-Id and dropped connections."""
+
+    store: Store
+    new_id: IdFactory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        scope[_REQUEST_ID] = self.new_id("req")
+
+        async def send_with_request_id(message: Message) -> None:
+            if scope.get(_DROP):
+                return
+            if message["type"] == "http.response.start":
+                request_id = (b"request-id", scope[_REQUEST_ID].encode())
+                message["headers"] = [*message.get("headers", ()), request_id]
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_request_id)
+        if scope.get(_DROP):
+            await _drop_connection(send)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            openapi.finish(super().openapi())
+        assert self.openapi_schema is not None
+        return self.openapi_schema
+
+
+async def _drop_connection(send: Send) -> None:
+    """Close the client's connection without an answer, as a crash after commit would.
+
+    Under uvicorn the transport is closed (the client sees the server disconnect before
+    any status line). In process (httpx.ASGITransport) there is no socket, so the
+    equivalent httpx error is raised to the caller instead.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    close = getattr(transport, "close", None)
+    if callable(close):
+        close()
+        # Let the server notice the lost connection, so it does not answer a 500 instead.
+        for _ in range(3):
+            await anyio.sleep(0)
+        return
+    import httpx
+
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def create_app(
+    db_path: str | Path = ":memory:",
+    *,
+    faults: Faults | None = None,
+    clock: Clock | None = None,
+    id_factory: IdFactory | None = None,
+) -> FastAPI:
+    """The sandbox API on a SQLite database (":memory:" or a file, created when missing).
+
+    `app.state.api_key` is the database's test key; env PAYMENTS_SANDBOX_API_KEY names
+    one more accepted key. `id_factory("pay")` makes ids such as "pay_..." (also "refund"
+    and "req"); `clock()` returns aware datetimes. Faults default to none.
+    """
+    store = Store(db_path, clock=clock, id_factory=id_factory)
+    sandbox = _Sandbox(store, FaultInjector(faults or Faults()), os.environ.get(API_KEY_ENV))
+    app = SandboxApp(
+        title="Payment Processing API (sandbox)",
+        version="1.0.0",
+        description="A faithful, stateful sandbox of the Payment Processing API."
+        " Amounts are exact JSON numbers with the currency's decimals.",
+        default_response_class=MoneyJSONResponse,
+    )
+    app.store = store
+    app.new_id = id_factory or random_id
+    app.state.api_key = store.api_key
+    app.state.store = store
+
+    @app.post(
+        "/v1/payments",
+        operation_id="create_payment",
+        summary="Create a payment",
+        status_code=201,
+        responses=openapi.CREATE_PAYMENT,
+        openapi_extra=openapi.post_extra("PaymentCreate"),
+    )
+    async def create_payment(request: Request) -> Response:
+        return await sandbox.post(request, _parse_payment, store.create_payment)
+
+    @app.get(
+        "/v1/payments/{payment_id}",
+        operation_id="get_payment",
+        summary="Retrieve a payment",
+        responses=openapi.GET_PAYMENT,
+    )
+    async def get_payment(request: Request, payment_id: str) -> Response:
+        return await sandbox.get(request, lambda: store.get_payment(payment_id))
+
+    @app.post(
+        "/v1/refunds",
+        operation_id="create_refund",
+        summary="Refund a payment, fully or partly",
+        status_code=201,
+        responses=openapi.CREATE_REFUND,
+        openapi_extra=openapi.post_extra("RefundCreate"),
+    )
+    async def create_refund(request: Request) -> Response:
+        return await sandbox.post(request, _parse_refund, store.create_refund)
+
+    @app.get(
+        "/v1/refunds/{refund_id}",
+        operation_id="get_refund",
+        summary="Retrieve a refund",
+        responses=openapi.GET_REFUND,
+    )
+    async def get_refund(request: Request, refund_id: str) -> Response:
+        return await sandbox.get(request, lambda: store.get_refund(refund_id))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            error = ApiError(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}",
+                headers=dict(exc.headers or {}),
+            )
+        elif exc.status_code == 404:
+            error = ApiError(
+                404,
+                "resource_missing",
+                f"Unrecognized request URL ({request.method} {request.url.path})",
+            )
+        else:
+            error = ApiError(exc.status_code, "parameter_invalid", str(exc.detail))
+        return _error_response(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(request, ApiError(400, "parameter_invalid", str(exc)))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        error = ApiError(
+            500, "api_error", "The sandbox failed while handling this request; retry it."
+        )
+        return _error_response(request, error)
+
+    return app
+
+
+def _error_response(request: Request, error: ApiError) -> Response:
+    request_id: str = request.scope[_REQUEST_ID]
+    return MoneyJSONResponse(error.body(request_id), error.status, headers=error.headers)
+
+
+def _stored_response(outcome: Outcome, *, replayed: bool = False) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(outcome.body, outcome.status, headers, media_type="application/json")
+
+
+def _mask(key: str) -> str:
+    """Enough of an unknown key to recognise it, never enough to use it."""
+    return f"…{key[-4:]}" if len(key) >= 16 else "…"
+
+
+class _Sandbox:
+    """Admission (auth, rate limit, injected failures), idempotency and execution."""
+
+    def __init__(self, store: Store, faults: FaultInjector, extra_key: str | None) -> None:
+        self.store = store
+        self.faults = faults
+        keys = [store.api_key] + ([extra_key] if extra_key else [])
+        # Idempotency records and rate windows are keyed by a hash, never by the key.
+        self.scopes = {key: hashlib.sha256(key.encode()).hexdigest()[:32] for key in keys}
+
+    def admit(self, request: Request) -> str:
+        """Check the API key and the injected faults; the key's scope on success."""
+        header = request.headers.get("authorization")
+        if not header:
+            raise _unauthorized(
+                "invalid_api_key",
+                "No API key provided. Send it as 'Authorization: Bearer sk_test_...'.",
+            )
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise _unauthorized(
+                "invalid_api_key", "Send the API key as 'Authorization: Bearer sk_test_...'."
+            )
+        if key.startswith(LIVE_KEY_PREFIXES):
+            raise _unauthorized(
+                "livemode_key",
+                "This is a sandbox: it only accepts test keys (sk_test_...), never a live key.",
+            )
+        scope = self.scopes.get(key)
+        if scope is None:
+            raise _unauthorized("invalid_api_key", f"Invalid API key provided: {_mask(key)}")
+        retry_after = self.faults.retry_after(scope)
+        if retry_after is not None:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests: this sandbox allows {self.faults.faults.rate_limit}"
+                f" per second per API key. Retry after {retry_after} s.",
+                headers={"Retry-After": str(retry_after)},
+            )
+        if self.faults.should_fail():
+            raise ApiError(
+                500,
+                "api_error",
+                "Simulated server error (fault injection): nothing was done. Retry the request.",
+            )
+        return scope
+
+    async def delay(self) -> None:
+        if self.faults.latency_seconds:
+            await anyio.sleep(self.faults.latency_seconds)
+
+    async def get(self, request: Request, fetch: Callable[[], dict[str, Any]]) -> Response:
+        try:
+            self.admit(request)
+            await self.delay()
+            return MoneyJSONResponse(fetch())
+        except ApiError as error:
+            return _error_response(request, error)
+
+    async def post(
+        self,
+        request: Request,
+        parse: Callable[[bytes], ModelT],
+        execute: Callable[[ModelT, str, IdempotencySlot | None], Outcome],
+    ) -> Response:
+        request_id: str = request.scope[_REQUEST_ID]
+        slot = None
+        try:
+            scope = self.admit(request)
+            key = request.headers.get("idempotency-key")
+            if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+                raise ApiError(
+                    400,
+                    "parameter_invalid",
+                    f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
+                    "Idempotency-Key",
+                )
+            body = parse(await request.body())
+            if key is not None:
+                slot = IdempotencySlot(scope, request.url.path, key, _fingerprint(body))
+                stored = self.store.reserve(slot, request_id)
+                if stored is not None:
+                    request.scope[_REQUEST_ID] = stored.request_id
+                    return _stored_response(stored, replayed=True)
+        except ApiError as error:
+            return _error_response(request, error)
+        try:
+            await self.delay()
+        except BaseException:
+            if slot is not None:
+                self.store.release(slot)
+            raise
+        outcome = execute(body, request_id, slot)
+        if self.faults.should_drop():
+            request.scope[_DROP] = True
+        return _stored_response(outcome)
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _fingerprint(body: BaseModel) -> str:
+    """What makes two request bodies "the same": equal fields, equal amounts (1.0 == 1.00)."""
+    fields = {
+        name: value.normalize() if isinstance(value, Decimal) else value
+        for name, value in sorted(body.model_dump(mode="python").items())
+    }
+    return hashlib.sha256(money.dumps(fields).encode()).hexdigest()
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        raise ApiError(400, "parameter_missing", "The request body is empty: send a JSON object")
+    try:
+        data = money.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "parameter_invalid", "The request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "parameter_invalid", "The request body must be a JSON object")
+    return data
+
+
+def _validation_error(exc: ValidationError) -> ApiError:
+    first = exc.errors(include_url=False)[0]
+    param = field_errors(exc)[0][0]
+    code = "parameter_missing" if first["type"] == "missing" else "parameter_invalid"
+    return ApiError(400, code, describe(exc), param)
+
+
+def _parse_payment(raw: bytes) -> PaymentCreate:
+    try:
+        payment = PaymentCreate.model_validate(_json_object(raw))
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    if payment.source not in tokens.ALL_TOKENS:
+        raise ApiError(400, "parameter_invalid", "Invalid payment source", "source")
+    return payment
+
+
+def _parse_refund(raw: bytes) -> RefundCreate:
+    try:
+        return RefundCreate.model_validate(_json_object(raw))
+    except ValidationError as exc:
+        error = _validation_error(exc)
+        if error.param == "amount":
+            raise invalid_refund_amount() from None
+        raise error from None
