@@ -19,12 +19,14 @@ from console.sandbox.store import Clock, IdFactory, Store
 START_TIMEOUT_SECONDS = 10.0
 
 
-def uvicorn_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, *, log_level: str = "warning", access_log: bool = False
+) -> uvicorn.Config:
     """The uvicorn settings the sandbox runs with (the benchmark's baseline uses them too)."""
     return uvicorn.Config(
         app,
         log_level=log_level,
-        access_log=False,
+        access_log=access_log,
         lifespan="off",
         loop="asyncio",
         http="h11",
