@@ -1,0 +1,451 @@
+"""The operations journal: exact amounts, results, filters, paging, CSV, 100,000 rows."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.journal import CSV_HEADER, Journal, JournalEntry, default_journal_path
+
+T0 = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        yield journal
+
+
+def pay(
+    journal: Journal,
+    amount: str = "10.00",
+    *,
+    currency: str = "USD",
+    key: str = "idem-1",
+    at: datetime = T0,
+) -> int:
+    return journal.record_pending(
+        kind="payment",
+        profile="shop",
+        idempotency_key=key,
+        request={"amount": Decimal(amount), "currency": currency, "source": "tok_visa"},
+        now=at,
+        amount=Decimal(amount),
+        currency=currency,
+    )
+
+
+def payment_response(payment_id: str, amount: str, currency: str = "USD") -> dict[str, Any]:
+    return {
+        "id": payment_id,
+        "amount": Decimal(amount),
+        "currency": currency,
+        "status": "succeeded",
+        "created_at": "2024-06-10T12:00:00Z",
+    }
+
+
+def test_default_path_is_in_the_user_data_dir(isolated_dirs: Path) -> None:
+    assert default_journal_path() == isolated_dirs / "data/payments-console/journal.sqlite3"
+
+
+def test_pending_then_succeeded(journal: Journal) -> None:
+    entry_id = pay(journal, "0.10")
+    entry = journal.get(entry_id)
+    assert entry is not None
+    assert (entry.kind, entry.status, entry.profile, entry.idempotency_key) == (
+        "payment",
+        "pending",
+        "shop",
+        "idem-1",
+    )
+    assert entry.amount == Decimal("0.10")
+    assert str(entry.amount) == "0.10"
+    assert entry.request == {"amount": Decimal("0.10"), "currency": "USD", "source": "tok_visa"}
+    assert (entry.response, entry.error, entry.payment_id, entry.object_id) == (None,) * 4
+    assert entry.created_at == T0
+
+    later = T0 + timedelta(seconds=2)
+    journal.record_result(
+        entry_id, status="succeeded", now=later, response=payment_response("pay_1", "0.10")
+    )
+    done = journal.get(entry_id)
+    assert done is not None
+    assert (done.status, done.payment_id, done.object_id) == ("succeeded", "pay_1", "pay_1")
+    assert done.response == payment_response("pay_1", "0.10")
+    assert (done.created_at, done.updated_at) == (T0, later)
+
+
+def test_amounts_are_exact_text_never_real(journal: Journal) -> None:
+    pay(journal, "12345678.99")
+    pay(journal, "5", currency="JPY", key="idem-2")
+    pay(journal, "1.234", currency="KWD", key="idem-3")
+    with sqlite3.connect(journal.path) as db:
+        rows = db.execute("SELECT typeof(amount), amount FROM operations ORDER BY id").fetchall()
+    assert rows == [("text", "12345678.99"), ("text", "5"), ("text", "1.234")]
+    amounts = [entry.amount for entry in journal.recent()]
+    assert amounts == [Decimal("1.234"), Decimal("5"), Decimal("12345678.99")]
+
+
+def test_amount_written_with_the_currencys_decimals(journal: Journal) -> None:
+    entry = journal.get(pay(journal, "7.5"))
+    assert entry is not None
+    assert str(entry.amount) == "7.50"
+
+
+def test_failed_and_unknown_results(journal: Journal) -> None:
+    declined = pay(journal, key="a")
+    journal.record_result(
+        declined, status="failed", now=T0, error="Your card was declined.", payment_id="pay_d"
+    )
+    lost = pay(journal, key="b")
+    journal.record_result(lost, status="unknown", now=T0, error="The connection dropped.")
+    entry = journal.get(declined)
+    assert entry is not None
+    assert (entry.status, entry.error, entry.payment_id) == (
+        "failed",
+        "Your card was declined.",
+        "pay_d",
+    )
+    assert [e.id for e in journal.unknown()] == [lost]
+
+
+def test_refund_result_takes_payment_id_and_amount_from_the_response(journal: Journal) -> None:
+    payment = pay(journal, "100.00")
+    journal.record_result(
+        payment, status="succeeded", now=T0, response=payment_response("pay_9", "100.00")
+    )
+    assert journal.payment_currency("pay_9") == "USD"
+    assert journal.payment_currency("pay_other") is None
+    refund = journal.record_pending(
+        kind="refund",
+        profile="shop",
+        idempotency_key="r1",
+        request={"payment_id": "pay_9"},
+        now=T0,
+        payment_id="pay_9",
+        currency="USD",
+    )
+    response = {
+        "id": "refund_1",
+        "payment_id": "pay_9",
+        "amount": Decimal("100"),
+        "status": "succeeded",
+        "created_at": "2024-06-10T13:00:00Z",
+    }
+    journal.record_result(refund, status="succeeded", now=T0, response=response)
+    entry = journal.get(refund)
+    assert entry is not None
+    assert (entry.object_id, entry.payment_id, str(entry.amount)) == ("refund_1", "pay_9", "100.00")
+    assert [e.id for e in journal.refunds_for("pay_9")] == [refund]
+    assert journal.refunds_for("pay_other") == []
+
+
+def test_retry_marks_pending_again(journal: Journal) -> None:
+    entry_id = pay(journal)
+    journal.record_result(entry_id, status="unknown", now=T0, error="lost")
+    journal.record_retry(entry_id, now=T0 + timedelta(minutes=1))
+    entry = journal.get(entry_id)
+    assert entry is not None
+    assert (entry.status, entry.error) == ("pending", None)
+    with pytest.raises(KeyError):
+        journal.record_retry(999, now=T0)
+
+
+def test_refuses_bad_input(journal: Journal) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        pay(journal, at=datetime(2024, 1, 1))  # noqa: DTZ001 - the point of the test
+    with pytest.raises(ValueError, match="api_key"):
+        journal.record_pending(
+            kind="payment",
+            profile="shop",
+            idempotency_key="k",
+            request={"amount": Decimal(1), "api_key": "sk_test_x"},
+            now=T0,
+        )
+    with pytest.raises(ValueError, match="kind"):
+        journal.record_pending(
+            kind="charge",  # type: ignore[arg-type]
+            profile="shop",
+            idempotency_key="k",
+            request={},
+            now=T0,
+        )
+    entry_id = pay(journal)
+    with pytest.raises(ValueError, match="result status"):
+        journal.record_result(entry_id, status="pending", now=T0)
+    with pytest.raises(KeyError):
+        journal.record_result(12345, status="failed", now=T0)
+    assert journal.get(12345) is None
+
+
+def test_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "journal.sqlite3"
+    with Journal(path) as journal:
+        pay(journal)
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    with Journal(path) as reopened:
+        assert reopened.count() == 1
+
+
+def test_in_memory_journal_works(tmp_path: Path) -> None:
+    with Journal(":memory:") as journal:
+        pay(journal)
+        assert journal.count() == 1
+        assert journal.export_csv("", tmp_path / "out.csv") == 1
+
+
+def _small(journal: Journal) -> dict[str, int]:
+    """pay_alpha1 (USD 10.00, succeeded), pay_beta2 (EUR 105.50, failed), refund of alpha
+    (USD 4.25, unknown), pay_gamma_3 (JPY 1000, succeeded)."""
+    ids = {}
+    ids["alpha"] = pay(journal, "10.00", key="k1")
+    journal.record_result(
+        ids["alpha"], status="succeeded", now=T0, response=payment_response("pay_alpha1", "10.00")
+    )
+    ids["beta"] = pay(journal, "105.50", currency="EUR", key="k2")
+    journal.record_result(ids["beta"], status="failed", now=T0, error="declined")
+    journal.record_result(ids["beta"], status="failed", now=T0, payment_id="pay_beta2")
+    ids["refund"] = journal.record_pending(
+        kind="refund",
+        profile="shop",
+        idempotency_key="k3",
+        request={"payment_id": "pay_alpha1", "amount": Decimal("4.25")},
+        now=T0,
+        payment_id="pay_alpha1",
+        amount=Decimal("4.25"),
+        currency="USD",
+    )
+    journal.record_result(ids["refund"], status="unknown", now=T0)
+    ids["gamma"] = pay(journal, "1000", currency="JPY", key="k4")
+    journal.record_result(
+        ids["gamma"],
+        status="succeeded",
+        now=T0,
+        response=payment_response("pay_gamma_3", "1000", "JPY"),
+    )
+    return ids
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["gamma", "refund", "beta", "alpha"]),
+        ("   ", ["gamma", "refund", "beta", "alpha"]),
+        ("pay_alpha1", ["refund", "alpha"]),
+        ("ALPHA", ["refund", "alpha"]),
+        ("beta", ["beta"]),
+        ("succeeded", ["gamma", "alpha"]),
+        ("Unknown", ["refund"]),
+        ("refund", ["refund"]),
+        ("eur", ["beta"]),
+        ("10", ["gamma", "beta", "alpha"]),
+        ("10.0", ["alpha"]),
+        ("105.5", ["beta"]),
+        ("1,000", ["gamma"]),
+        ("4.25", ["refund"]),
+        ("alpha succeeded", ["alpha"]),
+        ("_3", ["gamma"]),
+        ("%", []),
+        ("a_p", []),
+        ("pay_zzz", []),
+    ],
+)
+def test_filter_text(journal: Journal, text: str, expected: list[str]) -> None:
+    ids = _small(journal)
+    found = [entry.id for entry in journal.page(text)]
+    assert found == [ids[name] for name in expected]
+    assert journal.count(text) == len(expected)
+
+
+def test_recent_is_newest_first_and_limited(journal: Journal) -> None:
+    ids = _small(journal)
+    assert [e.id for e in journal.recent(2)] == [ids["gamma"], ids["refund"]]
+
+
+def test_csv_export(journal: Journal, tmp_path: Path) -> None:
+    ids = _small(journal)
+    path = tmp_path / "export.csv"
+    assert journal.export_csv("usd", path) == 2
+    with path.open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert tuple(rows[0]) == CSV_HEADER
+    assert [int(row["id"]) for row in rows] == [ids["refund"], ids["alpha"]]
+    assert [row["amount"] for row in rows] == ["4.25", "10.00"]
+    assert rows[1]["payment_id"] == "pay_alpha1"
+    assert rows[0]["status"] == "unknown"
+    assert journal.export_csv("nothing-matches", path) == 0
+    assert path.read_text().splitlines() == [",".join(CSV_HEADER)]
+
+
+def test_threads_share_one_journal(journal: Journal) -> None:
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for n in range(50):
+                entry_id = pay(journal, key=f"{worker}-{n}")
+                journal.record_result(entry_id, status="failed", now=T0, error="x")
+                journal.page("failed", limit=10)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert journal.count("failed") == 200
+
+
+# --- 100,000 entries ----------------------------------------------------------------------
+
+BULK = 100_000
+STATUS_CYCLE = ["succeeded"] * 97 + ["failed", "failed", "unknown"]
+
+
+@pytest.fixture(scope="module")
+def big_journal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journal]:
+    """100,000 entries bulk-inserted in one transaction (entry i: pay_{i:08d})."""
+    path = tmp_path_factory.mktemp("big") / "journal.sqlite3"
+    Journal(path).close()  # creates the schema
+    stamp = T0.isoformat()
+    rows = []
+    for i in range(1, BULK + 1):
+        refund = i % 5 == 0
+        payment_id = f"pay_{i:08d}"
+        rows.append(
+            (
+                "refund" if refund else "payment",
+                STATUS_CYCLE[i % 100],
+                "shop",
+                f"idem-{i}",
+                payment_id,
+                f"refund_{i:08d}" if refund else payment_id,
+                f"{i % 997}.{i % 100:02d}",
+                "USD",
+                stamp,
+                stamp,
+                '{"amount":1.00}',
+            )
+        )
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
+            " object_id, amount, currency, created_at, updated_at, request)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    with Journal(path) as journal:
+        yield journal
+
+
+def timed(action: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - started
+
+
+# Generous bounds (a full scan of 100,000 rows takes ~15 ms here): they catch a query
+# that loads or sorts everything, not noise on a busy machine.
+FAST = 0.25
+
+
+def test_paging_100k_newest_first(big_journal: Journal) -> None:
+    count, seconds = timed(big_journal.count)
+    assert count == BULK
+    assert seconds < FAST
+    first, seconds = timed(lambda: big_journal.page(limit=100))
+    assert [e.id for e in first] == list(range(BULK, BULK - 100, -1))
+    assert seconds < FAST
+    deep, seconds = timed(lambda: big_journal.page(offset=99_950, limit=100))
+    assert [e.id for e in deep] == list(range(50, 0, -1))
+    assert seconds < FAST
+    second = big_journal.page(offset=100, limit=100)
+    assert first[-1].id - 1 == second[0].id
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "newest"),
+    [
+        ("pay_00099999", 1, 99_999),
+        ("pay_0009", 10_000, 99_999),
+        ("unknown", 1_000, 99_999),
+        ("refund unknown", 0, None),
+        ("refund succeeded", 20_000, 100_000),
+        ("zzz", 0, None),
+    ],
+)
+def test_filtering_100k_stays_fast(
+    big_journal: Journal, text: str, count: int, newest: int | None
+) -> None:
+    found, seconds = timed(lambda: big_journal.count(text))
+    assert found == count
+    assert seconds < FAST
+    page, seconds = timed(lambda: big_journal.page(text, limit=100))
+    assert seconds < FAST
+    assert len(page) == min(100, count)
+    assert (page[0].id if page else None) == newest
+    _, seconds = timed(lambda: big_journal.page(text, offset=count // 2, limit=100))
+    assert seconds < FAST
+
+
+def test_queries_use_indexes_not_sorts(big_journal: Journal) -> None:
+    with sqlite3.connect(big_journal.path) as db:
+
+        def plan(query: str, *params: object) -> str:
+            rows = db.execute(f"EXPLAIN QUERY PLAN {query}", params).fetchall()
+            return " | ".join(str(row[-1]) for row in rows)
+
+        newest_first = plan("SELECT * FROM operations ORDER BY id DESC LIMIT 100 OFFSET 500")
+        assert "TEMP B-TREE" not in newest_first
+        refunds = plan(
+            "SELECT * FROM operations WHERE payment_id = ? AND kind = 'refund' ORDER BY id DESC",
+            "pay_1",
+        )
+        assert "operations_payment_id" in refunds
+        assert "TEMP B-TREE" not in refunds
+        unknown = plan("SELECT * FROM operations WHERE status = 'unknown' ORDER BY id DESC")
+        assert "operations_status" in unknown
+
+
+def test_unknown_and_refunds_for_with_100k(big_journal: Journal) -> None:
+    unknown, seconds = timed(big_journal.unknown)
+    assert len(unknown) == 1_000
+    assert seconds < FAST
+    refunds, seconds = timed(lambda: big_journal.refunds_for("pay_00050000"))
+    assert [e.object_id for e in refunds] == ["refund_00050000"]
+    assert seconds < 0.05
+
+
+def test_export_100k_streams_every_row(big_journal: Journal, tmp_path: Path) -> None:
+    path = tmp_path / "all.csv"
+    written, seconds = timed(lambda: big_journal.export_csv("", path))
+    assert written == BULK
+    assert seconds < 5
+    with path.open(newline="") as file:
+        reader = csv.reader(file)
+        assert next(reader) == list(CSV_HEADER)
+        assert next(reader)[0] == str(BULK)
+        assert sum(1 for _ in reader) == BULK - 1
+
+
+def test_entry_is_frozen(journal: Journal) -> None:
+    entry = journal.get(pay(journal))
+    assert isinstance(entry, JournalEntry)
+    with pytest.raises(AttributeError):
+        entry.status = "succeeded"  # type: ignore[misc]

@@ -1,0 +1,96 @@
+"""The key through a real Secret Service: gnome-keyring under a private D-Bus session.
+
+Runs in a subprocess with a throwaway HOME, XDG_DATA_HOME and XDG_RUNTIME_DIR (mode 700),
+so no keyring file survives. `make test` installs the Debian packages first
+(scripts/system-deps.sh); the test is skipped only where they are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TOOLS = ("dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
+
+pytestmark = pytest.mark.skipif(
+    bool(MISSING),
+    reason=f"{', '.join(MISSING)} not installed: run scripts/system-deps.sh (as root) "
+    "to install dbus, gnome-keyring and libsecret-tools",
+)
+
+KEY = "sk_test_SecretServiceIntegration0042"
+
+SCRIPT = textwrap.dedent(
+    f"""
+    import subprocess
+    import keyring
+    from console import credentials
+
+    backend = keyring.get_keyring()
+    assert type(backend).__module__ == "keyring.backends.SecretService", backend
+
+    def lookup(profile):
+        found = subprocess.run(
+            ["secret-tool", "lookup", "service", "payments-console", "username", profile],
+            capture_output=True, text=True,
+        )
+        return found.stdout if found.returncode == 0 else None
+
+    assert credentials.get_key("shop") is None
+    credentials.set_key("shop", {KEY!r})
+    assert credentials.get_key("shop") == {KEY!r}
+    assert lookup("shop") == {KEY!r}, "secret-tool does not see the stored key"
+
+    subprocess.run(
+        ["secret-tool", "store", "--label=other", "service", "payments-console",
+         "username", "other"],
+        input="sk_live_StoredBySecretTool9999", text=True, check=True,
+    )
+    assert credentials.get_key("other") == "sk_live_StoredBySecretTool9999"
+
+    assert credentials.delete_key("shop") is True
+    assert credentials.get_key("shop") is None
+    assert lookup("shop") is None
+    assert credentials.delete_key("shop") is False
+    print("secret-service-ok")
+    """
+)
+
+
+def test_store_read_delete_through_gnome_keyring(tmp_path: Path) -> None:
+    base = tmp_path / "secret-service"
+    home, data, runtime = base / "home", base / "data", base / "run"
+    base.mkdir()
+    for directory in (home, data, runtime):
+        directory.mkdir(mode=0o700)
+    runtime.chmod(0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(data),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "LANG": "C.UTF-8",
+    }
+    command = (
+        "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
+        ' && exec "$PYTHON" -c "$SCRIPT"'
+    )
+    result = subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", command],
+        env={**env, "PYTHON": sys.executable, "SCRIPT": SCRIPT},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "secret-service-ok" in result.stdout
+    # The keyring lived in the throwaway XDG_DATA_HOME, which pytest removes.
+    assert any((data / "keyrings").iterdir())
