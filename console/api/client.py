@@ -23,6 +23,7 @@ import email.utils
 import ipaddress
 import logging
 import random
+import re
 import ssl
 import time
 import uuid
@@ -65,6 +66,8 @@ MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
 RETRIED_STATUSES: Final = frozenset({409, 429})
 """Besides every 5xx."""
 
+_HOST: Final = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
+"""A DNS name (IDNs arrive as punycode), an IPv4 address, or an IPv6 address."""
 _Model = TypeVar("_Model", bound=BaseModel)
 _RESOURCE_NAMES: Final = {Payment: "payment", Refund: "refund"}
 
@@ -77,8 +80,13 @@ class _Secret:
     def __init__(self, value: str) -> None:
         self._value = value
 
-    def reveal(self) -> str:
-        return self._value
+    def redact(self, text: str) -> str:
+        """Text that came from elsewhere (e.g. echoed by a server), without the secret."""
+        return text.replace(self._value, "[redacted]") if self._value in text else text
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        secret = self._value.encode()
+        return data.replace(secret, b"[redacted]") if secret in data else data
 
     def __repr__(self) -> str:
         return "<secret>"
@@ -86,14 +94,48 @@ class _Secret:
     __str__ = __repr__
 
 
+class _RedactKey(logging.Filter):
+    """Removes the key from httpx/httpcore records (httpcore logs response headers at DEBUG,
+    so a server echoing the key would otherwise get it into a log)."""
+
+    LOGGERS: Final = (
+        "httpx",
+        "httpcore.connection",
+        "httpcore.http11",
+        "httpcore.http2",
+        "httpcore.proxy",
+        "httpcore.socks",
+    )
+
+    def __init__(self, secret: _Secret) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._secret.redact(message)
+        if redacted is not message:
+            record.msg, record.args = redacted, None
+        return True
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def remove(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+
 @dataclass(frozen=True, slots=True)
 class _Reply:
-    """A complete HTTP answer, body read in full."""
+    """A complete HTTP answer, body read in full; nothing the server sent can hold the key."""
 
     status: int
-    headers: httpx.Headers
     body: bytes
     request_id: str | None
+    retry_after: float | None
+    content_type: str
 
 
 class _AttemptFailed(Exception):
@@ -125,10 +167,12 @@ def normalize_base_url(base_url: str) -> str:
         url = httpx.URL(base_url.strip())
     except httpx.InvalidURL as exc:
         raise ValueError(f"The API base URL is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https"):
         raise ValueError(
             "The API base URL must start with https:// (for example https://api.example.com/v1)"
         )
+    if not _HOST.fullmatch(url.raw_host.decode("ascii")):
+        raise ValueError("The API base URL has no valid host name")
     if url.userinfo:
         raise ValueError("The API base URL must not contain a user name or password")
     if url.query or url.fragment:
@@ -223,6 +267,7 @@ class PaymentsClient:
         self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._secret = _Secret(api_key)
+        self._log_filter = _RedactKey(self._secret)
         host = httpx.URL(self.base_url).host
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -238,6 +283,7 @@ class PaymentsClient:
             trust_env=not is_loopback(host),
             transport=transport,
         )
+        self._log_filter.install()
 
     def __repr__(self) -> str:
         return f"PaymentsClient(base_url={self.base_url!r}, max_retries={self.max_retries})"
@@ -255,6 +301,7 @@ class PaymentsClient:
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
+        self._log_filter.remove()
         await self._http.aclose()
 
     # --- the API ------------------------------------------------------------------
@@ -317,7 +364,7 @@ class PaymentsClient:
             if retryable and retry < self.max_retries:
                 wait = None
                 if reply.status == 429:
-                    wait = parse_retry_after(reply.headers.get("Retry-After"))
+                    wait = reply.retry_after
                 await self._pause(method, path, retry, wait, f"HTTP {reply.status}")
                 retry += 1
                 continue
@@ -353,7 +400,15 @@ class PaymentsClient:
                 retryable=True,
                 maybe_done=True,
             ) from None
-        reply = _Reply(response.status_code, response.headers, body, _request_id(response))
+        # A server that echoes the key must not get it into an exception or a log line.
+        request_id = _request_id(response)
+        reply = _Reply(
+            response.status_code,
+            self._secret.redact_bytes(body),
+            None if request_id is None else self._secret.redact(request_id),
+            parse_retry_after(response.headers.get("Retry-After")),
+            response.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+        )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms (request_id=%s)",
@@ -389,7 +444,7 @@ class PaymentsClient:
         return _AttemptFailed(error, retryable=False, maybe_done=True)
 
     def _transport_failure(self, exc: httpx.HTTPError, headers_received: bool) -> _AttemptFailed:
-        detail = self._scrub(str(exc)) or type(exc).__name__
+        detail = self._secret.redact(str(exc)) or type(exc).__name__
         where = httpx.URL(self.base_url).netloc.decode("ascii")
         if _is_tls_failure(exc):
             message = f"Could not open a secure connection to {where}: {detail}."
@@ -483,7 +538,7 @@ class PaymentsClient:
         except ValidationError as exc:
             raise self._final(
                 ResponseFormatError(
-                    f"The server's answer was not a valid {name} ({self._scrub(describe(exc))}).",
+                    f"The server's answer was not a valid {name} ({describe(exc)}).",
                     reply.status,
                     request_id=reply.request_id,
                 ),
@@ -492,9 +547,8 @@ class PaymentsClient:
             ) from None
 
     def _json(self, reply: _Reply, expected: str) -> Any:
-        content_type = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
         stripped = reply.body.lstrip()
-        if content_type == "text/html" or stripped[:1] == b"<":
+        if reply.content_type == "text/html" or stripped[:1] == b"<":
             what = "an HTML page"
         elif not stripped:
             what = "an empty body"
@@ -519,7 +573,7 @@ class PaymentsClient:
         except ValidationError as exc:
             return ResponseFormatError(
                 f"The server answered HTTP {reply.status} with an error of an unexpected shape "
-                f"({self._scrub(describe(exc))}).",
+                f"({describe(exc)}).",
                 reply.status,
                 request_id=reply.request_id,
             )
@@ -527,14 +581,8 @@ class PaymentsClient:
             reply.status,
             body,
             request_id=body.request_id or reply.request_id,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-            scrub=self._scrub,
+            retry_after=reply.retry_after,
         )
-
-    def _scrub(self, text: str) -> str:
-        """Remove the API key from text that came from elsewhere (e.g. echoed by a server)."""
-        key = self._secret.reveal()
-        return text.replace(key, "[redacted]") if key in text else text
 
 
 def error_from_body(
@@ -543,10 +591,9 @@ def error_from_body(
     *,
     request_id: str | None = None,
     retry_after: float | None = None,
-    scrub: Callable[[str], str] = str,
 ) -> PaymentsError:
     """Map an error status and its body to the matching exception."""
-    message = scrub(body.error.strip()) or f"The payments server answered HTTP {status}."
+    message = body.error.strip() or f"The payments server answered HTTP {status}."
     args = (message, status, body.code, request_id)
     if status == 400:
         if body.code == "idempotency_error":

@@ -62,8 +62,8 @@ class RawServer:
                 self.requests.append(request)
                 await self.handler(request, writer)
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # a cancelled handler (stop()) ends quietly, as a closed one does
         finally:
             writer.close()
             self._tasks.discard(task)  # type: ignore[arg-type]
