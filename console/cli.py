@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import importlib.util
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
@@ -31,7 +30,6 @@ from console.config import (
     Profile,
     Settings,
     check_base_url,
-    data_dir,
     default_config_path,
     is_loopback_host,
     load_settings,
@@ -115,16 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    if importlib.util.find_spec("console.sandbox.command") is not None:
-        from console.sandbox import command as sandbox_command
+    from console.sandbox import command as sandbox_command
 
-        sandbox = commands.add_parser(
-            "sandbox",
-            help="run the sandbox API server",
-            description="Run the sandbox API server in the foreground.",
-        )
-        sandbox_command.add_arguments(sandbox)
-        sandbox.set_defaults(handler=sandbox_command.run)
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the sandbox API server",
+        description="Run the sandbox API server in the foreground.",
+    )
+    sandbox_command.add_arguments(sandbox)
+    sandbox.set_defaults(handler=sandbox_command.run)
 
     login = command("login", "check an API key against the API and store it in the keyring", _login)
     login.add_argument("--base-url", metavar="URL", help="the API's base URL (new profiles)")
@@ -205,12 +202,16 @@ def _run(coroutine: Coroutine[Any, Any, int], idempotency_key: str | None = None
     When a POST's outcome is unknown, the message names its idempotency key, with which
     retrying cannot apply it twice.
     """
-    from console.api.errors import APIConnectionError, PaymentsError
+    from console.api.errors import APIConnectionError, CardError, PaymentsError
 
     try:
         return asyncio.run(coroutine)
     except PaymentsError as exc:
         message = str(exc)
+        if isinstance(exc, CardError):
+            details = [f"decline code {exc.decline_code}"] if exc.decline_code else []
+            details += [f"payment {exc.payment_id}"] if exc.payment_id else []
+            message += f" ({', '.join(details)})" if details else ""
         if exc.outcome_unknown and idempotency_key is not None:
             message += f" (retry with --idempotency-key {idempotency_key})"
         code = EXIT_CONNECTION if isinstance(exc, APIConnectionError) else EXIT_API
@@ -417,6 +418,10 @@ def _login(args: argparse.Namespace) -> int:
     from console.api.errors import AuthenticationError, NotFoundError
 
     settings = _settings(args)
+    try:
+        credentials.ensure_available()
+    except credentials.KeyringUnavailableError as exc:
+        raise Failure(str(exc)) from None
     name = args.profile or settings.default_profile
     if name is None:
         name = next(iter(settings.profiles)) if len(settings.profiles) == 1 else "default"
@@ -514,9 +519,12 @@ def _status(args: argparse.Namespace) -> int:
     if not settings.profiles:
         print(f"No profiles yet: run '{PROG} login --base-url URL' or '{PROG} --sandbox'")
         return EXIT_OK
-    width = max(len(name) for name in settings.profiles)
+    profiles = settings.profiles
+    if args.profile is not None:
+        profiles = {args.profile: settings.get_profile(args.profile)}
+    width = max(len(name) for name in profiles)
     keyring_problem: str | None = None
-    for name, profile in settings.profiles.items():
+    for name, profile in profiles.items():
         marker = "*" if name == settings.default_profile else " "
         try:
             key = credentials.get_key(name)
@@ -549,9 +557,10 @@ def _open_console(args: argparse.Namespace) -> int:
     servers: list[SandboxServer] = []
 
     async def start_sandbox() -> tuple[Profile, PaymentsClient]:
+        from console.sandbox.command import default_db_path
         from console.sandbox.server import SandboxServer
 
-        server = SandboxServer(data_dir() / "sandbox.sqlite3")
+        server = SandboxServer(default_db_path())
         await asyncio.to_thread(server.start)
         servers.append(server)
         profile = Profile(name="sandbox", base_url=server.base_url, mode="sandbox")

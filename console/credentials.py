@@ -53,7 +53,8 @@ class InvalidKeyError(ValueError):
     """Text that cannot be an API key (empty, whitespace, control characters)."""
 
 
-def _backend_usable() -> None:
+def ensure_available() -> None:
+    """Raise KeyringUnavailableError unless a real keyring backend is configured."""
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.fail.Keyring) or (
         isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends
@@ -62,7 +63,7 @@ def _backend_usable() -> None:
 
 
 def _call(action: Callable[[], _T]) -> _T:
-    _backend_usable()
+    ensure_available()
     try:
         return action()
     except KeyringError as exc:

@@ -123,8 +123,9 @@ def test_a_secret_in_the_file_is_refused_without_echoing_it(data: dict[str, obje
 
 def test_a_profile_refuses_a_key_field() -> None:
     with pytest.raises(ValueError, match="keyring"):
-        Profile.model_validate({"name": "a", "base_url": "https://a.example", "mode": "test",
-                                "api_key": "sk_test_x"})
+        Profile.model_validate(
+            {"name": "a", "base_url": "https://a.example", "mode": "test", "api_key": "sk_test_x"}
+        )
 
 
 def test_invalid_toml_names_the_file() -> None:

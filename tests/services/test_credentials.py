@@ -49,7 +49,9 @@ def test_environment_variable_wins_for_one_run(monkeypatch: pytest.MonkeyPatch) 
     assert get_key("shop") == KEY
 
 
-@pytest.mark.parametrize("text", ["", "   ", "sk test with spaces", "short", "sk_test_\x00abcdefgh"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "sk test with spaces", "short", "sk_test_\x00abcdefgh"]
+)
 def test_what_cannot_be_a_key_is_refused(text: str, memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(InvalidKeyError):
         set_key("shop", text)
