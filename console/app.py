@@ -7,26 +7,30 @@ journal, settings, profile and clock. Screens reach them as `self.app.ctx`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import tzinfo
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
+from textual.worker import Worker, WorkerState
 
 import console
 from console.context import (
     ClientFactory,
     Clock,
-    ConsoleContext,
     Connector,
-    utc_now,
+    ConsoleContext,
     default_client_factory,
+    utc_now,
 )
 from console.screens.home import HomeScreen
+from console.widgets.errors import describe_error
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
@@ -43,17 +47,25 @@ def styles_dir() -> Path:
     raise FileNotFoundError("the console's styles/*.tcss are missing from this installation")
 
 
-def stylesheets() -> list[str | Path]:
+def stylesheets() -> list[str | PurePath]:
     """app.tcss first, then every other stylesheet (one per screen) in name order."""
     paths = sorted(styles_dir().glob("*.tcss"), key=lambda path: (path.stem != "app", path.name))
     return list(paths)
+
+
+SINGLE_LETTER = frozenset(
+    {"new_payment", "find_payment", "refund", "history", "settings", "copy_id"}
+)
+"""Actions bound to printable keys: they stand aside while a text field has focus."""
+NEEDS_CLIENT = frozenset({"new_payment", "find_payment", "refund"})
+"""Actions shown greyed out until a profile is connected."""
 
 
 class PaymentsConsoleApp(App[None]):
     """A keyboard-driven console for the Payment Processing API."""
 
     TITLE = "Payments Console"
-    CSS_PATH: ClassVar[list[str | Path]] = stylesheets()
+    CSS_PATH = stylesheets()
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_payment", "New payment", id="new_payment", tooltip="Take a payment"),
@@ -73,12 +85,19 @@ class PaymentsConsoleApp(App[None]):
             "question_mark,f1",
             "help",
             "Help",
-            key_display="?",
             id="help",
             tooltip="Every key binding",
         ),
         Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit the console"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="quit",
+            priority=True,
+            show=False,
+            tooltip="Quit the console",
+        ),
     ]
 
     profile_revision: var[int] = var(0)
@@ -90,8 +109,10 @@ class PaymentsConsoleApp(App[None]):
         *,
         connect: Connector | None = None,
         sandbox: Connector | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.ctx = ctx
         self.connect_on_start = connect
         self.sandbox = sandbox
@@ -101,9 +122,16 @@ class PaymentsConsoleApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return HomeScreen()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Steady text cursors when asked (snapshots and screenshots must not blink)."""
+        if not self.cursor_blink and isinstance(event.widget, (Input, TextArea)):
+            event.widget.cursor_blink = False
+
     def on_mount(self) -> None:
         if self.connect_on_start is not None:
             self.call_after_refresh(self.run_connector, self.connect_on_start)
+        elif self.ctx.client is None:
+            self.action_first_run()
 
     async def on_unmount(self) -> None:
         await self.ctx.aclose()
@@ -113,6 +141,12 @@ class PaymentsConsoleApp(App[None]):
         """Obtain a profile and client (e.g. start the sandbox) without blocking the UI."""
         profile, client = await connector()
         await self.use_client(profile, client)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "connect" and event.state is WorkerState.ERROR:
+            title, message = describe_error(event.worker.error or RuntimeError("failed"))
+            self.notify(message, title=title, severity="error", timeout=10)
+            self.action_first_run()
 
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
         await self.ctx.use_client(profile, client)
@@ -129,12 +163,28 @@ class PaymentsConsoleApp(App[None]):
         shown = getattr(self.screen, "shown_payment_id", None)
         return shown if isinstance(shown, str) else None
 
+    def _typing(self) -> bool:
+        """True while a text field (or a searchable select) takes printable keys."""
+        focused = self.screen.focused
+        return focused is not None and focused.check_consume_key("a", "a")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in SINGLE_LETTER and self._typing():
+            return False
         if action == "copy_id":
             return self._shown_payment_id() is not None
         if action == "back":
             return len(self.screen_stack) > 1
+        if action in NEEDS_CLIENT and self.ctx.client is None:
+            return None
+        if action == "first_run":
+            return self.ctx.client is None
         return True
+
+    def action_first_run(self) -> None:
+        from console.screens.first_run import FirstRunScreen
+
+        self._open(FirstRunScreen)
 
     def action_new_payment(self) -> None:
         from console.screens.new_payment import NewPaymentScreen
@@ -205,6 +255,8 @@ def make_app(
     client_factory: ClientFactory = default_client_factory,
     connect: Connector | None = None,
     sandbox: Connector | None = None,
+    display_tz: tzinfo | None = None,
+    cursor_blink: bool = True,
 ) -> PaymentsConsoleApp:
     """Build the console.
 
@@ -221,5 +273,6 @@ def make_app(
         clock=clock,
         config_path=config_path,
         client_factory=client_factory,
+        display_tz=display_tz,
     )
-    return PaymentsConsoleApp(ctx, connect=connect, sandbox=sandbox)
+    return PaymentsConsoleApp(ctx, connect=connect, sandbox=sandbox, cursor_blink=cursor_blink)

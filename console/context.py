@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,15 @@ ClientFactory = Callable[["Profile", str], "PaymentsClient"]
 
 Connector = Callable[[], Awaitable[tuple["Profile", "PaymentsClient"]]]
 """Obtains a profile and its client after the first frame (e.g. starts the sandbox)."""
+
+
+class NotConnectedError(Exception):
+    """A screen needs the API but no profile is connected yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No API is connected yet: choose the local sandbox or enter a base URL and key."
+        )
 
 
 def utc_now() -> datetime:
@@ -50,10 +59,17 @@ class ConsoleContext:
     config_path: Path | None = None
     """Where `config.save_settings` writes (None: the default location)."""
     client_factory: ClientFactory = field(default=default_client_factory)
+    display_tz: tzinfo | None = None
+    """Time zone for times on screen (None: this machine's local time zone)."""
 
     @property
     def profile_name(self) -> str:
         return self.profile.name if self.profile is not None else "no profile"
+
+    def require_client(self) -> PaymentsClient:
+        if self.client is None:
+            raise NotConnectedError
+        return self.client
 
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
         """Switch to `profile` and `client`, closing the previous client."""

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -38,6 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm-yes")
                 yield Button("No (n)", id="confirm-no")
+        yield Footer()
 
     def compose_extra(self) -> ComposeResult:
         yield from ()

@@ -39,7 +39,8 @@ def binding_sections() -> Iterator[tuple[str, list[BindingType]]]:
     for screen in screens:
         own = screen.__dict__.get("BINDINGS")
         if own:
-            yield screen.SCREEN_TITLE if hasattr(screen, "SCREEN_TITLE") else screen.__name__, own
+            title = getattr(screen, "SCREEN_TITLE", "") or screen.__name__.removesuffix("Screen")
+            yield title, own
 
 
 class HelpScreen(ConsoleScreen[None]):
@@ -50,7 +51,7 @@ class HelpScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Keys", "Action", "Id")
+        table.add_columns("Where", "Keys", "Action", "What it does", "Id")
         for where, bindings in binding_sections():
             for binding in bindings:
                 if not isinstance(binding, Binding):
@@ -59,5 +60,5 @@ class HelpScreen(ConsoleScreen[None]):
                     self.app.get_key_display(binding.with_key(key.strip()))
                     for key in binding.key.split(",")
                 )
-                table.add_row(where, keys, binding.description, binding.id or "")
+                table.add_row(where, keys, binding.description, binding.tooltip, binding.id or "")
                 where = ""

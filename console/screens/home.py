@@ -1,17 +1,221 @@
-"""Home: recent activity from the journal."""
+"""Home: operations whose outcome is unknown, then recent activity from the journal."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import DataTable
+import asyncio
+from typing import Any, ClassVar
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import DataTable, Label
+
+from console import operations
+from console.api.models import Payment
+from console.journal import JournalEntry
+from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
+from console.widgets.format import amount_text, local_time
+from console.widgets.panels import status_content
+
+LOAD = "load-journal"
+RETRY = "retry"
+RECENT_LIMIT = 50
+COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 24), ("Amount", 18), ("Status", 9))
+
+
+def describe_entry(entry: JournalEntry) -> str:
+    """'payment of USD 100.00 (tok_visa)' / 'refund of USD 5.00 for pay_1'."""
+    amount = amount_text(entry.amount, entry.currency) if entry.amount is not None else "full"
+    if entry.kind == "payment":
+        return f"payment of {amount} ({entry.request.get('source', '?')})"
+    return f"refund of {amount} for {entry.payment_id}"
 
 
 class HomeScreen(ConsoleScreen[None]):
-    """The latest payments and refunds this console sent."""
+    """Recent payments and refunds; Enter opens one, `u` retries an unknown one."""
 
     SCREEN_TITLE = "Home"
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "u",
+            "retry",
+            "Retry unknown",
+            id="home.retry",
+            tooltip="Send the selected unknown operation again with its idempotency key",
+        ),
+        Binding(
+            "g",
+            "reload",
+            "Reload",
+            id="home.reload",
+            show=False,
+            tooltip="Read the journal again",
+        ),
+        Binding(
+            "w",
+            "app.first_run",
+            "Connect",
+            id="home.connect",
+            tooltip="Choose the local sandbox or enter a base URL and key",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[int, JournalEntry] = {}
+        self.unknown: list[JournalEntry] = []
+
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="home-recent", cursor_type="row")
+        yield Label("", id="unknown-title")
+        yield DataTable(id="unknown", cursor_type="row")
+        yield Label("Recent activity", id="recent-title", classes="section-title")
+        yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="home-hint")
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            for label, width in COLUMNS:
+                table.add_column(label, width=width)
+        self._show_unknown([])
+        self.watch(self.app, "profile_revision", self.action_reload, init=False)
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group=LOAD, exit_on_error=False)
+    async def load(self) -> tuple[list[JournalEntry], list[JournalEntry]]:
+        journal = self.ctx.journal
+        recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT)
+        unknown = await asyncio.to_thread(journal.unknown)
+        return recent, unknown
+
+    def _row(self, entry: JournalEntry) -> tuple[str | Text | Content, ...]:
+        return (
+            local_time(entry.created_at, self.ctx.display_tz),
+            entry.kind,
+            entry.payment_id or "—",
+            Text(amount_text(entry.amount, entry.currency), justify="right"),
+            status_content(entry.status),
+        )
+
+    def _fill(self, table: DataTable[Any], entries: list[JournalEntry]) -> None:
+        cursor = table.cursor_row
+        table.clear()
+        for entry in entries:
+            self.entries[entry.id] = entry
+            table.add_row(*self._row(entry), key=str(entry.id))
+        if entries:
+            table.move_cursor(row=min(cursor, len(entries) - 1))
+
+    def _show_unknown(self, unknown: list[JournalEntry]) -> None:
+        self.unknown = unknown
+        title = self.query_one("#unknown-title", Label)
+        table = self.query_one("#unknown", DataTable)
+        title.display = table.display = bool(unknown)
+        count = len(unknown)
+        title.update(
+            f"⚠ {count} operation{'s' if count != 1 else ''} with an unknown outcome: "
+            "select one and press u to send it again (same idempotency key, never charged twice)"
+        )
+        self._fill(table, unknown)
+
+    def work_succeeded(self, group: str, result: Any) -> None:
+        if group == LOAD:
+            recent, unknown = result
+            self.entries = {}
+            self._show_unknown(unknown)
+            self._fill(self.query_one("#recent", DataTable), recent)
+            self._show_hint(bool(recent))
+            focus = "#unknown" if unknown else "#recent"
+            self.query_one(focus, DataTable).focus()
+            self.refresh_bindings()
+        elif group == RETRY:
+            outcome: Payment | Any = result
+            kind = "Payment" if isinstance(outcome, Payment) else "Refund"
+            self.notify(f"{kind} {outcome.id}: {outcome.status}", title="Retry answered")
+            self.load()
+
+    def work_failed(self, group: str, error: BaseException) -> None:
+        super().work_failed(group, error)
+        if group == RETRY:
+            self.load()
+
+    def _show_hint(self, has_entries: bool) -> None:
+        hint = self.query_one("#home-hint", Label)
+        if self.ctx.client is None:
+            hint.update("Not connected yet.  s settings · ? help")
+        elif has_entries:
+            hint.update("Enter opens the selected payment · n new payment · / find · r refund")
+        else:
+            hint.update("Nothing sent yet.  n take a payment · / find a payment · ? help")
+
+    # --- opening and retrying -----------------------------------------------------
+
+    def _selected(self, table_id: str) -> JournalEntry | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.entries.get(int(key)) if key is not None else None
+
+    def _retry_target(self) -> JournalEntry | None:
+        focused = self.focused
+        if focused is not None and focused.id == "recent":
+            entry = self._selected("recent")
+            return entry if entry is not None and entry.status == "unknown" else None
+        return self._selected("unknown")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self._retry_target() is not None
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        entry = self.entries.get(int(key)) if key is not None else None
+        if entry is None:
+            return
+        if entry.status == "unknown":
+            self.action_retry()
+        elif entry.payment_id is not None:
+            from console.screens.payment_detail import PaymentDetailScreen
+
+            self.app.push_screen(PaymentDetailScreen(entry.payment_id))
+        else:
+            self.notify(entry.error or "This operation has no payment ID.", title="Nothing to open")
+
+    def action_retry(self) -> None:
+        entry = self._retry_target()
+        if entry is None:
+            return
+        key = entry.idempotency_key
+        message = (
+            f"Send the {describe_entry(entry)} again with its original idempotency key "
+            f"(…{key[-8:]}). If the first attempt went through, the API answers with "
+            "that result instead of charging again."
+        )
+        self.app.push_screen(
+            ConfirmScreen("Retry this operation?", message, confirm_label="Retry"),
+            lambda confirmed: self._confirmed_retry(entry.id, confirmed),
+        )
+
+    def _confirmed_retry(self, entry_id: int, confirmed: bool | None) -> None:
+        if confirmed:
+            self.retry(entry_id)
+
+    @work(exclusive=True, group=RETRY, exit_on_error=False)
+    async def retry(self, entry_id: int) -> object:
+        ctx = self.ctx
+        return await operations.retry(ctx.require_client(), ctx.journal, entry_id, clock=ctx.clock)

@@ -10,7 +10,11 @@ from pydantic import ValidationError
 
 from console.api import errors
 from console.api.models import describe
+from console.config import ConfigError
+from console.context import NotConnectedError
+from console.credentials import KeyringUnavailableError
 from console.money import AmountError
+from console.operations import NotRetryableError
 
 UNKNOWN_OUTCOME = (
     "The connection failed after the request may have reached the server, so it may "
@@ -30,10 +34,10 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
             return "Outcome unknown", UNKNOWN_OUTCOME
         return "Cannot reach the API", f"{exc} Nothing was sent; it is safe to try again."
     if isinstance(exc, errors.CardError):
-        reason = f"{exc}"
-        if exc.decline_code:
-            reason = f"{reason} (reason: {exc.decline_code.replace('_', ' ')})"
-        return "Payment declined", reason
+        details = [f"decline code {exc.decline_code}"] if exc.decline_code else []
+        if exc.payment_id:
+            details.append(f"declined payment {exc.payment_id}")
+        return "Payment declined", f"{exc}" + (f"\n{' · '.join(details)}" if details else "")
     if isinstance(exc, errors.AuthenticationError):
         return (
             "API key not accepted",
@@ -56,8 +60,18 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
         return "Server error", _with_request_id(str(exc), exc)
     if isinstance(exc, errors.PaymentsError):
         return "API error", _with_request_id(str(exc), exc)
+    if isinstance(exc, NotConnectedError):
+        return "Not connected", str(exc)
+    if isinstance(exc, NotRetryableError):
+        return "Cannot retry", str(exc)
+    if isinstance(exc, KeyringUnavailableError):
+        return "No keyring", str(exc)
+    if isinstance(exc, ConfigError):
+        return "Settings problem", str(exc)
     if isinstance(exc, ValidationError):
         return "Invalid input", describe(exc)
     if isinstance(exc, AmountError):
         return "Invalid amount", str(exc)
+    if isinstance(exc, ValueError):  # refused before sending (a bad URL, a bad key shape)
+        return "Invalid input", str(exc)
     return "Unexpected error", f"{type(exc).__name__}: {exc}"

@@ -25,7 +25,7 @@ class ConsoleHeader(Horizontal):
         self.title = title
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Payments Console [dim]·[/] {self.title}", id="header-title", markup=True)
+        yield Label(f"Payments Console · {self.title}", id="header-title", markup=False)
         yield Label("", id="header-profile")
         yield Label("", id="header-mode")
 

@@ -1,0 +1,1 @@
+"""SVG screenshots of the console, generated from the scenarios the snapshot tests use."""
