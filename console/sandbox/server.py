@@ -17,6 +17,7 @@ from console.sandbox.faults import Faults
 from console.sandbox.store import Clock, IdFactory, Store
 
 START_TIMEOUT_SECONDS = 10.0
+GRACEFUL_SHUTDOWN_SECONDS = 2
 
 
 def uvicorn_config(
@@ -30,7 +31,7 @@ def uvicorn_config(
         lifespan="off",
         loop="asyncio",
         http="h11",
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -52,6 +53,51 @@ def bind(host: str, port: int) -> socket.socket:
 def base_url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/v1"
+
+
+class _Stop:
+    """A stop request another thread can make to the server's event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requested = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    async def wait(self) -> None:
+        event = asyncio.Event()
+        with self._lock:
+            self._loop, self._event = asyncio.get_running_loop(), event
+            if self._requested:
+                event.set()
+        await event.wait()
+
+    def request(self) -> None:
+        with self._lock:
+            self._requested = True
+            if self._loop is not None and self._event is not None:
+                self._loop.call_soon_threadsafe(self._event.set)
+
+
+async def _serve(server: uvicorn.Server, sock: socket.socket, stop: _Stop) -> None:
+    """uvicorn's serve() without its 0.1 s polling, so tests start and stop servers quickly."""
+    config = server.config
+    config.load()
+    server.lifespan = config.lifespan_class(config)
+    try:
+        await server.startup(sockets=[sock])
+        await stop.wait()
+        for listener in server.servers:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        deadline = time.monotonic() + GRACEFUL_SHUTDOWN_SECONDS
+        while server.server_state.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        for listener in server.servers:
+            await listener.wait_closed()
+    finally:
+        sock.close()
 
 
 class SandboxServer:
@@ -76,15 +122,16 @@ class SandboxServer:
         self.app = create_app(db_path, faults=faults, clock=clock, id_factory=id_factory)
         self.api_key: str = self.app.state.api_key
         self._requested_port = port
-        self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
+        self._port: int | None = None
         self._thread: threading.Thread | None = None
+        self._stop = _Stop()
+        self._stopped = False
 
     @property
     def port(self) -> int:
-        if self._socket is None:
+        if self._port is None:
             raise RuntimeError("the sandbox server is not started")
-        return int(self._socket.getsockname()[1])
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -92,37 +139,33 @@ class SandboxServer:
         return base_url(self.host, self.port)
 
     def start(self) -> SandboxServer:
-        if self._thread is not None:
-            raise RuntimeError("the sandbox server is already started")
-        self._socket = bind(self.host, self._requested_port)
+        if self._thread is not None or self._stopped:
+            raise RuntimeError("a sandbox server starts once; make a new one on the same db")
+        sock = bind(self.host, self._requested_port)
+        self._port = int(sock.getsockname()[1])
         server = uvicorn.Server(uvicorn_config(self.app))
-        sockets = [self._socket]
-        thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=sockets)),
-            name=f"sandbox-{self.port}",
+        self._thread = threading.Thread(
+            target=asyncio.run,
+            args=(_serve(server, sock, self._stop),),
+            name=f"sandbox-{self._port}",
             daemon=True,
         )
-        self._server, self._thread = server, thread
-        thread.start()
+        self._thread.start()
+        thread = self._thread
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("the sandbox server did not start")
-            time.sleep(0.005)
+            time.sleep(0.002)
         return self
 
     def stop(self) -> None:
         """Stop serving (idempotent) and close the database."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=START_TIMEOUT_SECONDS)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join()
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = None
+        self._stopped = True
+        if self._thread is not None:
+            self._stop.request()
+            self._thread.join()
         store: Store = self.app.state.store
         store.close()
 
