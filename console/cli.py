@@ -68,10 +68,16 @@ class Failure(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors (exit 2)."""
+    """argparse with one-line usage errors (exit 2) that never echo an API key."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        from console.credentials import looks_like_key, mask
+
+        words = message.split(" ")
+        if any(looks_like_key(word) for word in words):
+            words = [mask(word) if looks_like_key(word) else word for word in words]
+            words.append(f"(an API key is never an argument: use '{PROG} login')")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(words)} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

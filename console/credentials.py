@@ -115,6 +115,11 @@ def delete_key(profile_name: str) -> bool:
     return _call(delete)
 
 
+def looks_like_key(text: str) -> bool:
+    """True for text shaped like a secret or restricted key (sk_..., rk_...)."""
+    return bool(re.match(r"^(?:sk|rk)_\w{8,}", text))
+
+
 def infer_mode(key: str) -> Mode | None:
     """'test' or 'live' from a recognisable prefix (sk_test_, rk_live_, ...), else None."""
     for prefix, mode in _MODES.items():

@@ -1,0 +1,290 @@
+"""The command line end to end, in subprocesses, against a sandbox on 127.0.0.1.
+
+Subprocesses use a test keyring backend (tests/services/file_keyring.py) whose file lies
+outside the config and data dirs, so the leak scan covers everything the console wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from console import money
+from console.cli import main
+from console.config import Profile, Settings, data_dir, default_config_path, save_settings
+from console.journal import Journal, default_journal_path
+from console.sandbox.server import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
+UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as server:
+        yield server
+
+
+@dataclass
+class Runner:
+    """Runs `python -m console ...` with the test's dirs; remembers every output."""
+
+    home: Path
+    keyring_file: Path
+    outputs: list[str] = field(default_factory=list)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+            "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+            "PYTHONPATH": str(ROOT),
+            "PYTHON_KEYRING_BACKEND": "tests.services.file_keyring.FileKeyring",
+            "CONSOLE_TEST_KEYRING_FILE": str(self.keyring_file),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+        }
+        return {**env, **extra}
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "console", *args],
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            env=self.env(**env),
+            cwd=self.home,
+            timeout=60,
+        )
+        self.outputs += [result.stdout, result.stderr]
+        return result
+
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        result = self(*args, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        return result.stdout
+
+
+@pytest.fixture
+def cli(isolated_dirs: Path, tmp_path: Path) -> Runner:
+    return Runner(home=isolated_dirs, keyring_file=tmp_path / "test-keyring.json")
+
+
+def logged_in(cli: Runner, server: SandboxServer, name: str = "local") -> None:
+    """A profile with its key, set up directly (the login test covers the command)."""
+    profile = Profile(name=name, base_url=server.base_url, mode="sandbox")
+    save_settings(Settings().with_profile(profile))
+    cli.keyring_file.write_text(json.dumps({f"payments-console/{name}": server.api_key}))
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("payments-console")
+    assert "error:" in lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def secret_windows(key: str) -> list[str]:
+    """Every 8-character piece of the key's secret part (a mask shows only 4)."""
+    secret = key.removeprefix("sk_test_")
+    return [secret[i : i + 8] for i in range(len(secret) - 7)]
+
+
+def test_login_pay_get_refund_and_nothing_leaks(cli: Runner, server: SandboxServer) -> None:
+    key = server.api_key
+    out = cli.ok("login", "--profile", "local", "--base-url", server.base_url, stdin=key + "\n")
+    assert "profile 'local' (sandbox mode" in out
+    assert f"sk_test_…{key[-4:]}" in out
+
+    status = cli.ok("status")
+    assert "* local  sandbox" in status
+    assert server.base_url in status
+    assert f"sk_test_…{key[-4:]} (keyring)" in status
+
+    human = cli.ok("pay", "--amount", "10.00", "--currency", "usd", "--source", "tok_visa",
+                   "--description", "Order 12345")  # fmt: skip
+    assert "succeeded  USD 10.00" in human
+    assert "description  Order 12345" in human
+
+    paid = money.loads(cli.ok("pay", "--amount", "1,234.50", "--source", "tok_visa", "--json"))
+    assert isinstance(paid["amount"], Decimal)
+    assert str(paid["amount"]) == "1234.50"
+    assert (paid["currency"], paid["status"]) == ("USD", "succeeded")
+    payment_id = paid["id"]
+
+    fetched = money.loads(cli.ok("get", payment_id, "--json"))
+    assert fetched["id"] == payment_id
+    assert fetched["amount"] == Decimal("1234.50")
+
+    refund = money.loads(cli.ok("refund", payment_id, "--amount", "234.50", "--json"))
+    assert (refund["payment_id"], str(refund["amount"])) == (payment_id, "234.50")
+    rest = cli.ok("refund", payment_id)
+    assert f"USD 1,000.00 of {payment_id}" in rest
+
+    shown = cli.ok("get", payment_id)
+    assert "refunded     USD 1,234.50" in shown
+    refund_shown = money.loads(cli.ok("get", refund["id"], "--json"))
+    assert refund_shown["id"] == refund["id"]
+
+    declined = cli("pay", "--amount", "5", "--source", "tok_chargeDeclined")
+    one_line_error(declined, 1, "declined", "payment pay_")
+
+    # The journal recorded every CLI operation.
+    with Journal(default_journal_path()) as journal:
+        kinds = [(e.kind, e.status, str(e.amount)) for e in journal.recent()]
+    assert kinds == [
+        ("payment", "failed", "5.00"),
+        ("refund", "succeeded", "1000.00"),
+        ("refund", "succeeded", "234.50"),
+        ("payment", "succeeded", "1234.50"),
+        ("payment", "succeeded", "10.00"),
+    ]
+
+    assert "Removed the API key of profile 'local'" in cli.ok("logout")
+    assert "no key (run login)" in cli.ok("status")
+
+    # Leak scan: the key is in no file under the config and data dirs, in no output.
+    files = [p for d in (default_config_path().parent, data_dir()) for p in d.rglob("*")]
+    files = [p for p in files if p.is_file()]
+    assert any(p.name == "config.toml" for p in files)
+    assert any(p.name.startswith("journal") for p in files)
+    windows = secret_windows(key)
+    for path in files:
+        data = path.read_bytes().decode("utf-8", "replace")
+        assert not [w for w in windows if w in data], f"key material in {path}"
+    for output in cli.outputs:
+        assert not [w for w in windows if w in output], f"key material in output: {output}"
+
+
+def test_login_reads_the_key_from_stdin_only(cli: Runner, server: SandboxServer) -> None:
+    result = cli("login", "--base-url", server.base_url, server.api_key)
+    one_line_error(result, 2, "unrecognized arguments", "an API key is never an argument")
+    assert server.api_key not in result.stderr
+    assert f"sk_test_…{server.api_key[-4:]}" in result.stderr
+
+
+def test_login_keeps_an_existing_profile_and_warns_on_mode_mismatch(
+    cli: Runner, server: SandboxServer
+) -> None:
+    logged_in(cli, server)
+    result = cli("login", "--profile", "local", "--mode", "live", stdin=server.api_key)
+    assert result.returncode == 0, result.stderr
+    assert "warning: This is a test-mode key" in result.stderr
+    assert "profile 'local' is in live mode" in result.stderr
+    assert "(live mode" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "fragments"),
+    [
+        (["pay", "--amount", "10"], None, 2, ["required: --source"]),
+        (["pay", "--source", "tok_visa"], None, 2, ["required: --amount"]),
+        (["pay", "--amount", "ten", "--source", "tok_visa"], None, 2, ["--amount: Amount must"]),
+        (["pay", "--amount", "1.001", "--source", "tok_visa"], None, 2, ["at most 2 decimal"]),
+        (["pay", "--amount", "-5", "--source", "tok_visa"], None, 2, ["greater than zero"]),
+        (["pay", "--amount", "5", "--currency", "XYZ", "--source", "tok_visa"], None, 2,
+         ["Unknown currency"]),
+        (["pay", "--profile", "nope", "--amount", "1", "--source", "tok_visa"], None, 2,
+         ["Unknown profile 'nope' (known: local)"]),
+        (["--profile", "nope", "get", "pay_1"], None, 2, ["Unknown profile 'nope'"]),
+        (["refund", "pay_1", "--idempotency-key", "has space"], None, 2, ["--idempotency-key"]),
+        (["get"], None, 2, ["required: ID"]),
+        (["frobnicate"], None, 2, ["invalid choice"]),
+        (["get", "pay_doesnotexist"], None, 1, ["Payment not found"]),
+        (["refund", "pay_doesnotexist"], None, 1, ["Payment not found"]),
+        (["login", "--profile", "new"], "sk_test_whatever1234", 2, ["--base-url is required"]),
+        (["login", "--profile", "new", "--base-url", "http://api.example.com"], "sk_x1234567", 2,
+         ["https"]),
+        (["login"], "", 2, ["does not look like an API key"]),
+        (["login"], "sk_test_RejectedByTheSandbox0000\n", 1, ["rejected this key"]),
+    ],
+)  # fmt: skip
+def test_bad_inputs(
+    cli: Runner,
+    server: SandboxServer,
+    args: list[str],
+    stdin: str | None,
+    code: int,
+    fragments: list[str],
+) -> None:
+    logged_in(cli, server)
+    one_line_error(cli(*args, stdin=stdin), code, *fragments)
+
+
+def test_unreachable_api(cli: Runner, server: SandboxServer) -> None:
+    save_settings(Settings().with_profile(Profile(name="gone", base_url=UNREACHABLE, mode="test")))
+    login = cli("login", stdin="sk_test_Unreachable000000001")
+    one_line_error(login, 3, "Could not connect")
+    env_key = {"PAYMENTS_API_KEY": "sk_test_Unreachable000000001"}
+    result = cli("pay", "--amount", "1", "--source", "tok_visa", **env_key)
+    one_line_error(result, 3, "Could not connect")
+
+
+def test_missing_key_and_missing_keyring(cli: Runner, server: SandboxServer) -> None:
+    logged_in(cli, server)
+    cli.keyring_file.unlink()
+    one_line_error(cli("get", "pay_1"), 2, "No API key for profile 'local'", "login")
+    fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    login = cli("login", stdin=server.api_key, **fail)
+    one_line_error(login, 2, "No usable OS keyring", "PAYMENTS_API_KEY", "Secret Service")
+    # With the variable set, the commands work without any keyring.
+    result = cli("get", "pay_doesnotexist", PAYMENTS_API_KEY=server.api_key, **fail)
+    one_line_error(result, 1, "Payment not found")
+    status = cli("status", PAYMENTS_API_KEY=server.api_key, **fail)
+    assert status.returncode == 0
+    assert "(PAYMENTS_API_KEY)" in status.stdout
+
+
+def test_invalid_config_file(cli: Runner) -> None:
+    path = default_config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('[profiles.x]\nbase_url = "http://example.com"\nmode = "test"\n')
+    one_line_error(cli("status"), 2, "Invalid settings", "https")
+    other = cli.home / "other.toml"
+    other.write_text("= broken")
+    one_line_error(cli("--config", str(other), "status"), 2, "not valid TOML")
+
+
+@pytest.mark.parametrize("command", [[], ["login"], ["logout"], ["status"], ["pay"], ["get"],
+                                     ["refund"], ["sandbox"]])  # fmt: skip
+def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: payments-console {' '.join(command)}".rstrip())
+    if command != ["sandbox"]:
+        assert "Exit codes: 0 success, 1" in " ".join(out.split())
+
+
+def test_scripting_commands_import_no_ui_or_server(cli: Runner, server: SandboxServer) -> None:
+    logged_in(cli, server)
+    code = (
+        "import sys\n"
+        "from console.cli import main\n"
+        "for args in (['status'], ['get', 'pay_missing'], ['pay', '--amount', '1',"
+        " '--source', 'tok_visa']):\n"
+        "    main(args)\n"
+        "heavy = [m for m in ('textual', 'fastapi', 'uvicorn', 'starlette') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli.env(), timeout=60
+    )
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
