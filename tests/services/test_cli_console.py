@@ -1,0 +1,127 @@
+"""`payments-console [--sandbox]`: what the command line hands to the TUI's make_app.
+
+make_app is replaced by a recorder whose run() does what the app does with the
+connector and client; the TUI itself is tested under tests/tui.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from console.api.errors import NotFoundError
+from console.cli import main
+from console.config import Profile, Settings, data_dir, save_settings
+from console.credentials import set_key
+from console.journal import Journal
+from tests.services.conftest import MemoryKeyring
+
+
+@dataclass
+class Recorder:
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    base_urls: list[str] = field(default_factory=list)
+
+    def make_app(self, **kwargs: Any) -> Any:
+        self.calls.append(kwargs)
+        recorder = self
+
+        class App:
+            return_code = None
+
+            def run(self) -> None:
+                asyncio.run(recorder.use(kwargs))
+
+        return App()
+
+    async def use(self, kwargs: dict[str, Any]) -> None:
+        assert isinstance(kwargs["journal"], Journal)
+        client, profile = kwargs["client"], kwargs["profile"]
+        if kwargs["connect"] is not None:
+            profile, client = await kwargs["connect"]()
+        if client is None:
+            return
+        self.base_urls.append(client.base_url)
+        try:
+            await client.get_payment("pay_missing")
+        except NotFoundError as exc:
+            self.seen.append(f"{profile.name}:{profile.mode}:{exc}")
+        finally:
+            await client.aclose()
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr("console.app.make_app", recorder.make_app)
+    return recorder
+
+
+def port_open(url: str) -> bool:
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) == 0
+
+
+def test_sandbox_starts_a_server_and_never_touches_the_keyring(recorder: Recorder) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # any keyring use would fail
+    assert main(["--sandbox"]) == 0
+    [call] = recorder.calls
+    assert (call["client"], call["profile"]) == (None, None)
+    assert recorder.seen == ["sandbox:sandbox:Payment not found"]
+    [base_url] = recorder.base_urls
+    assert base_url.startswith("http://127.0.0.1:")
+    assert not port_open(base_url), "the sandbox server was not stopped"
+    assert (data_dir() / "sandbox.db").exists()
+
+
+def test_a_configured_profile_gets_its_client(
+    recorder: Recorder, sandbox_server: Any, memory_keyring: MemoryKeyring
+) -> None:
+    profile = Profile(name="local", base_url=sandbox_server.base_url, mode="test")
+    save_settings(Settings().with_profile(profile))
+    set_key("local", sandbox_server.api_key)
+    assert main([]) == 0
+    [call] = recorder.calls
+    assert call["profile"] == profile
+    assert call["connect"] is None
+    assert call["sandbox"] is not None  # the first-run screen may offer it
+    assert recorder.seen == ["local:test:Payment not found"]
+
+
+def test_a_profile_without_a_key_opens_without_a_client(recorder: Recorder) -> None:
+    profile = Profile(name="shop", base_url="https://api.example.com/v1", mode="live")
+    save_settings(Settings().with_profile(profile))
+    assert main(["--profile", "shop"]) == 0
+    [call] = recorder.calls
+    assert (call["profile"], call["client"]) == (profile, None)
+
+
+def test_no_profile_at_all_opens_the_first_run(recorder: Recorder) -> None:
+    assert main([]) == 0
+    [call] = recorder.calls
+    assert (call["profile"], call["client"], call["connect"]) == (None, None, None)
+    assert call["settings"] == Settings()
+
+
+def test_unknown_profile_or_keyring_stop_before_the_tui(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--profile", "nope"]) == 2
+    assert "Unknown profile 'nope'" in capsys.readouterr().err
+    save_settings(
+        Settings().with_profile(Profile(name="a", base_url="https://a.example", mode="test"))
+    )
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "No usable OS keyring" in err
+    assert "--sandbox" in err
+    assert recorder.calls == []
