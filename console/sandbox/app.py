@@ -112,10 +112,12 @@ def create_app(
 
     `app.state.api_key` is the database's test key; env PAYMENTS_SANDBOX_API_KEY names
     one more accepted key. `id_factory("pay")` makes ids such as "pay_..." (also "refund"
-    and "req"); `clock()` returns aware datetimes. Faults default to none.
+    and "req"); `clock()` returns aware datetimes. Faults default to none; they are read
+    on every request, so changing `app.state.faults` takes effect at once.
     """
     store = Store(db_path, clock=clock, id_factory=id_factory)
-    sandbox = _Sandbox(store, FaultInjector(faults or Faults()), os.environ.get(API_KEY_ENV))
+    faults = faults or Faults()
+    sandbox = _Sandbox(store, FaultInjector(faults), os.environ.get(API_KEY_ENV))
     app = SandboxApp(
         title="Payment Processing API (sandbox)",
         version="1.0.0",
@@ -127,6 +129,7 @@ def create_app(
     app.new_id = id_factory or random_id
     app.state.api_key = store.api_key
     app.state.store = store
+    app.state.faults = faults  # read on every request: a test may change them while serving
 
     @app.post(
         "/v1/payments",

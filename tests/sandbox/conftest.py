@@ -22,7 +22,7 @@ def no_sandbox_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith("PAYMENTS_SANDBOX_"):
             monkeypatch.delenv(name)
-    yield
+    return
 
 
 def body(**fields: Any) -> str:
