@@ -46,6 +46,7 @@ EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
 EXIT_CONNECTION = 3
+EXIT_INTERRUPTED = 130
 
 PROG = "payments-console"
 LOGIN_CHECK_ID = "pay_payments_console_login_check"
@@ -184,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         _error("Interrupted")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -212,6 +213,14 @@ def _run(coroutine: Coroutine[Any, Any, int], idempotency_key: str | None = None
 
     try:
         return asyncio.run(coroutine)
+    except KeyboardInterrupt:
+        if idempotency_key is None:
+            raise
+        raise Failure(
+            "Interrupted: the request may have been sent "
+            f"(retry with --idempotency-key {idempotency_key})",
+            EXIT_INTERRUPTED,
+        ) from None
     except PaymentsError as exc:
         message = str(exc)
         if isinstance(exc, CardError):

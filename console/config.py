@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ DEFAULT_THEME = "textual-dark"
 Mode = Literal["sandbox", "test", "live"]
 MODES: tuple[Mode, ...] = ("sandbox", "test", "live")
 
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SECRET_WORDS = ("key", "secret", "token", "password", "credential", "authorization")
 
 
@@ -108,7 +110,7 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str
     base_url: str
     mode: Mode
     timeout: float = Field(default=10.0, gt=0, le=300)
@@ -119,6 +121,16 @@ class Profile(BaseModel):
     def _no_secret(cls, data: Any) -> Any:
         _refuse_secrets(data, "a profile")
         return data
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _PROFILE_NAME.match(value):
+            raise ValueError(
+                "a profile name is 1 to 64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -15,7 +15,7 @@ from typing import Literal, TypeVar
 import keyring
 import keyring.backends.chainer
 import keyring.backends.fail
-from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.errors import InitError, KeyringError, KeyringLocked, PasswordDeleteError
 
 from console.config import Mode
 
@@ -66,8 +66,14 @@ def _call(action: Callable[[], _T]) -> _T:
     ensure_available()
     try:
         return action()
+    except KeyringLocked:
+        raise KeyringUnavailableError("the keyring is locked") from None
+    except InitError:
+        raise KeyringUnavailableError(
+            "the keyring could not be opened or unlocked (InitError)"
+        ) from None
     except KeyringError as exc:
-        raise KeyringUnavailableError(f"the keyring refused: {type(exc).__name__}") from None
+        raise KeyringUnavailableError(f"the keyring failed ({type(exc).__name__})") from None
 
 
 def env_key() -> str | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +22,8 @@ import pytest
 from console import money
 from console.cli import main
 from console.config import Profile, Settings, data_dir, default_config_path, save_settings
-from console.journal import Journal, default_journal_path
+from console.journal import Journal, JournalEntry, default_journal_path
+from console.sandbox.faults import Faults
 from console.sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +215,8 @@ def test_login_keeps_an_existing_profile_and_warns_on_mode_mismatch(
         (["login", "--profile", "new", "--base-url", "http://api.example.com"], "sk_x1234567", 2,
          ["https"]),
         (["login"], "", 2, ["does not look like an API key"]),
+        (["login", "--profile", "my shop", "--base-url", "https://a.example"],
+         "sk_test_whatever1234", 2, ["a profile name is"]),
         (["login"], "sk_test_RejectedByTheSandbox0000\n", 1, ["rejected this key"]),
     ],
 )  # fmt: skip
@@ -225,6 +230,37 @@ def test_bad_inputs(
 ) -> None:
     logged_in(cli, server)
     one_line_error(cli(*args, stdin=stdin), code, *fragments)
+
+
+def test_ctrl_c_during_a_payment_leaves_it_unknown(cli: Runner, tmp_path: Path) -> None:
+    slow = SandboxServer(tmp_path / "slow.db", faults=Faults(latency_ms=5000))
+    with slow:
+        logged_in(cli, slow)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "console", "pay", "--amount", "3", "--source", "tok_visa",
+             "--idempotency-key", "order-7"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=cli.env(), cwd=cli.home,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while not default_journal_path().exists() or not _entries():
+            assert time.monotonic() < deadline, "the payment was never journaled"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert out == ""
+    assert err.strip() == (
+        "payments-console: error: Interrupted: the request may have been sent "
+        "(retry with --idempotency-key order-7)"
+    )
+    [entry] = _entries()
+    assert (entry.status, entry.idempotency_key) == ("unknown", "order-7")
+
+
+def _entries() -> list[JournalEntry]:
+    with Journal(default_journal_path()) as journal:
+        return journal.recent()
 
 
 def test_unreachable_api(cli: Runner, server: SandboxServer) -> None:

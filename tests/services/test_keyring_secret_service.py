@@ -64,11 +64,27 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_store_read_delete_through_gnome_keyring(tmp_path: Path) -> None:
-    base = tmp_path / "secret-service"
+LOCKED_SCRIPT = textwrap.dedent(
+    f"""
+    from console import credentials
+
+    actions = (lambda: credentials.set_key("shop", {KEY!r}), lambda: credentials.get_key("shop"))
+    for action in actions:
+        try:
+            action()
+        except credentials.KeyringUnavailableError as exc:
+            assert "PAYMENTS_API_KEY" in str(exc) and {KEY!r} not in str(exc)
+        else:
+            raise AssertionError("a locked keyring was used")
+    print("locked-keyring-refused")
+    """
+)
+
+
+def run_in_session(base: Path, daemon: str, script: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` with a private D-Bus session and gnome-keyring started by `daemon`."""
     home, data, runtime = base / "home", base / "data", base / "run"
-    base.mkdir()
-    for directory in (home, data, runtime):
+    for directory in (base, home, data, runtime):
         directory.mkdir(mode=0o700)
     runtime.chmod(0o700)
     env = {
@@ -78,19 +94,37 @@ def test_store_read_delete_through_gnome_keyring(tmp_path: Path) -> None:
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_RUNTIME_DIR": str(runtime),
         "LANG": "C.UTF-8",
+        "PYTHON": sys.executable,
+        "SCRIPT": script,
     }
-    command = (
-        "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
-        ' && exec "$PYTHON" -c "$SCRIPT"'
-    )
-    result = subprocess.run(
-        ["dbus-run-session", "--", "bash", "-c", command],
-        env={**env, "PYTHON": sys.executable, "SCRIPT": SCRIPT},
+    return subprocess.run(
+        [
+            "dbus-run-session",
+            "--",
+            "bash",
+            "-c",
+            f'{daemon} >/dev/null && exec "$PYTHON" -c "$SCRIPT"',
+        ],
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_store_read_delete_through_gnome_keyring(tmp_path: Path) -> None:
+    base = tmp_path / "secret-service"
+    unlocked = "printf pw | gnome-keyring-daemon --unlock --components=secrets"
+    result = run_in_session(base, unlocked, SCRIPT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "secret-service-ok" in result.stdout
     # The keyring lived in the throwaway XDG_DATA_HOME, which pytest removes.
-    assert any((data / "keyrings").iterdir())
+    assert any((base / "data" / "keyrings").iterdir())
+
+
+def test_a_locked_keyring_is_reported_not_bypassed(tmp_path: Path) -> None:
+    # Started without a password: no collection can be created or unlocked (no prompter).
+    started = "gnome-keyring-daemon --start --components=secrets"
+    result = run_in_session(tmp_path / "locked", started, LOCKED_SCRIPT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "locked-keyring-refused" in result.stdout
