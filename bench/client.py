@@ -80,9 +80,11 @@ async def _measure(server: SandboxServer) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        with SandboxServer(Path(directory) / "bench.db") as server:
-            results = asyncio.run(_measure(server))
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        SandboxServer(Path(directory) / "bench.db") as server,
+    ):
+        results = asyncio.run(_measure(server))
     print("| benchmark | ours | baseline | ratio | target |")
     print("|---|---|---|---|---|")
     for name, (ours, baseline) in results.items():
