@@ -136,6 +136,7 @@ class _Reply:
     request_id: str | None
     retry_after: float | None
     content_type: str
+    location: str | None
 
 
 class _AttemptFailed(Exception):
@@ -230,7 +231,12 @@ def _is_tls_failure(exc: BaseException) -> bool:
 
 
 class PaymentsClient:
-    """Async client of the Payment Processing API; use as `async with` or call aclose().
+    """Async client of the Payment Processing API; use as `async with` or call aclose()
+    (which also removes the log filter that keeps the key out of httpx/httpcore records).
+
+    verify=True always: certificates are checked against certifi's bundle (or SSL_CERT_FILE
+    for non-loopback hosts). A custom `transport` (e.g. httpx.ASGITransport for an
+    in-process sandbox) carries its own TLS settings.
 
     timeout: the longest one attempt may take, from sending to the last byte of the
     answer (also the read timeout between bytes); connect_timeout: the longest opening a
@@ -259,6 +265,10 @@ class PaymentsClient:
             raise ValueError("Timeouts must be positive numbers of seconds")
         if max_retries < 0:
             raise ValueError("max_retries must be zero or more")
+        if retry_delay < 0 or max_retry_delay < 0:
+            raise ValueError("Retry delays must be zero or more seconds")
+        if max_response_bytes <= 0:
+            raise ValueError("max_response_bytes must be positive")
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.max_retries = max_retries
@@ -408,6 +418,7 @@ class PaymentsClient:
             None if request_id is None else self._secret.redact(request_id),
             parse_retry_after(response.headers.get("Retry-After")),
             response.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+            self._secret.redact(response.headers.get("Location", "")) or None,
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -565,6 +576,14 @@ class PaymentsClient:
 
     def _error(self, reply: _Reply) -> PaymentsError:
         """The exception for an error status."""
+        if 300 <= reply.status < 400:
+            target = f" to {reply.location}" if reply.location else ""
+            return APIError(
+                f"The server answered with a redirect (HTTP {reply.status}){target}, which the "
+                f"client does not follow: check the API base URL ({self.base_url}).",
+                reply.status,
+                request_id=reply.request_id,
+            )
         try:
             data = self._json(reply, "an error description")
             body = ErrorBody.model_validate(data)

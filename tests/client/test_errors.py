@@ -48,7 +48,6 @@ STATUSES = [
     (502, body(code="bad_gateway"), APIError),
     (503, body(code="unavailable"), APIError),
     (504, body(code="timeout"), APIError),
-    (301, body(code="moved"), APIError),
 ]
 
 
@@ -195,3 +194,18 @@ def test_error_hierarchy() -> None:
     ):
         assert issubclass(kind, PaymentsError)
     assert not issubclass(IdempotencyError, InvalidRequestError)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_redirect_is_not_followed_and_names_the_base_url(status: int) -> None:
+    headers = {"Location": "https://elsewhere.example/v1/payments/pay_1"}
+    async with (
+        serve(reply(response(status, "", headers=headers))) as server,
+        PaymentsClient(server.url, KEY) as api,
+    ):
+        with pytest.raises(APIError) as caught:
+            await api.get_payment("pay_1")
+        assert len(server.requests) == 1
+    assert caught.value.http_status == status
+    assert "https://elsewhere.example/v1/payments/pay_1" in str(caught.value)
+    assert "check the API base URL" in str(caught.value)

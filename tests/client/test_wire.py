@@ -71,6 +71,8 @@ def test_loopback_hosts() -> None:
         ({"timeout": 0}, "Timeouts must be positive"),
         ({"connect_timeout": -1}, "Timeouts must be positive"),
         ({"max_retries": -1}, "max_retries must be zero or more"),
+        ({"retry_delay": -0.1}, "Retry delays must be zero or more"),
+        ({"max_response_bytes": 0}, "max_response_bytes must be positive"),
     ],
 )
 def test_bad_settings_are_refused(options: dict[str, float], message: str) -> None:
