@@ -302,6 +302,9 @@ def _payment_lines(payment: Payment) -> list[str]:
 
 
 def _refund_lines(refund: Refund, currency: str | None) -> list[str]:
+    """`currency` is the payment's when known; the API's refund object may name it too."""
+    named = (refund.model_extra or {}).get("currency")
+    currency = currency or (named if isinstance(named, str) else None)
     return [
         f"{refund.id}  {refund.status}  {_shown(refund.amount, currency)} of {refund.payment_id}",
         f"  created      {_local(refund.created_at)}",

@@ -13,12 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from console.api.client import PaymentsClient
 from console.api.errors import CardError, PaymentsError
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
-from console.journal import Journal, JournalEntry
+from console.journal import Journal, JournalEntry, Kind
 
 Clock = Callable[[], datetime]
 
@@ -42,15 +42,23 @@ async def create_payment(
     clock: Clock,
     idempotency_key: str | None = None,
 ) -> Payment:
+    """Pay through the journal (see `_entry_for` about a reused idempotency key)."""
     key = idempotency_key or new_idempotency_key()
-    entry_id = journal.record_pending(
-        kind="payment",
-        profile=profile_name,
-        idempotency_key=key,
-        request=request.to_wire(),
-        now=clock(),
-        amount=request.amount,
-        currency=request.currency,
+    entry_id = _entry_for(
+        journal,
+        "payment",
+        key,
+        request.to_wire(),
+        clock,
+        lambda wire: journal.record_pending(
+            kind="payment",
+            profile=profile_name,
+            idempotency_key=key,
+            request=wire,
+            now=clock(),
+            amount=request.amount,
+            currency=request.currency,
+        ),
     )
     return await _settle(
         journal, entry_id, clock, lambda: client.create_payment(request, idempotency_key=key)
@@ -70,19 +78,44 @@ async def create_refund(
     """Refund through the journal. `currency` (the payment's) is recorded when given, else
     taken from the journal's record of the payment, if this console made it."""
     key = idempotency_key or new_idempotency_key()
-    entry_id = journal.record_pending(
-        kind="refund",
-        profile=profile_name,
-        idempotency_key=key,
-        request=request.to_wire(),
-        now=clock(),
-        payment_id=request.payment_id,
-        amount=request.amount,
-        currency=currency or journal.payment_currency(request.payment_id),
+    entry_id = _entry_for(
+        journal,
+        "refund",
+        key,
+        request.to_wire(),
+        clock,
+        lambda wire: journal.record_pending(
+            kind="refund",
+            profile=profile_name,
+            idempotency_key=key,
+            request=wire,
+            now=clock(),
+            payment_id=request.payment_id,
+            amount=request.amount,
+            currency=currency or journal.payment_currency(request.payment_id),
+        ),
     )
     return await _settle(
         journal, entry_id, clock, lambda: client.create_refund(request, idempotency_key=key)
     )
+
+
+def _entry_for(
+    journal: Journal,
+    kind: Kind,
+    key: str,
+    wire: dict[str, Any],
+    clock: Clock,
+    record: Callable[[dict[str, Any]], int],
+) -> int:
+    """The journal entry for this request: a new pending one, or, when the same request
+    with the same idempotency key is already journaled with an unknown outcome, that entry
+    (pending again), so re-sending it settles it instead of being recorded twice."""
+    for entry in journal.unknown():
+        if (entry.kind, entry.idempotency_key, entry.request) == (kind, key, wire):
+            journal.record_retry(entry.id, now=clock())
+            return entry.id
+    return record(wire)
 
 
 async def retry(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -144,6 +145,7 @@ def test_login_pay_get_refund_and_nothing_leaks(cli: Runner, server: SandboxServ
     assert "refunded     USD 1,234.50" in shown
     refund_shown = money.loads(cli.ok("get", refund["id"], "--json"))
     assert refund_shown["id"] == refund["id"]
+    assert f"succeeded  USD 234.50 of {payment_id}" in cli.ok("get", refund["id"])
 
     declined = cli("pay", "--amount", "5", "--source", "tok_chargeDeclined")
     one_line_error(declined, 1, "declined", "payment pay_")
@@ -256,6 +258,15 @@ def test_ctrl_c_during_a_payment_leaves_it_unknown(cli: Runner, tmp_path: Path) 
     )
     [entry] = _entries()
     assert (entry.status, entry.idempotency_key) == ("unknown", "order-7")
+    # Re-running it as the message says settles that same entry, and pays once.
+    with SandboxServer(tmp_path / "slow.db") as healthy:
+        logged_in(cli, healthy)
+        cli.ok("pay", "--amount", "3", "--source", "tok_visa", "--idempotency-key", "order-7")
+    [settled] = _entries()
+    assert (settled.id, settled.status) == (entry.id, "succeeded")
+    with sqlite3.connect(tmp_path / "slow.db") as db:
+        assert db.execute("SELECT count(*) FROM payments").fetchone() == (1,)
+    assert healthy.api_key == slow.api_key
 
 
 def _entries() -> list[JournalEntry]:

@@ -212,6 +212,38 @@ async def test_unknown_outcome_then_retry_leaves_one_payment(
         healthy.state.store.close()
 
 
+async def test_resending_an_unknown_request_with_its_key_settles_that_entry(
+    tmp_path: Path, journal: Journal
+) -> None:
+    db = tmp_path / "sandbox.db"
+    faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
+    try:
+        async with client_for(faulty) as client:
+            with pytest.raises(APIConnectionError):
+                await operations.create_payment(
+                    client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
+                )
+        [unknown] = journal.unknown()
+        async with client_for(healthy) as client:
+            # Another request under the same key is not that entry: journaled on its own.
+            with pytest.raises(PaymentsError):
+                await operations.create_payment(
+                    client, journal, "shop", visa("1.00"), clock=clock, idempotency_key="order-9"
+                )
+            assert journal.count() == 2
+            payment = await operations.create_payment(
+                client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
+            )
+        settled = journal.get(unknown.id)
+        assert settled is not None
+        assert (settled.status, settled.payment_id) == ("succeeded", payment.id)
+        assert journal.count() == 2
+        assert sandbox_payments(db) == 1
+    finally:
+        faulty.state.store.close()
+        healthy.state.store.close()
+
+
 async def test_retry_of_a_dropped_refund(tmp_path: Path, journal: Journal) -> None:
     db = tmp_path / "sandbox.db"
     faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
