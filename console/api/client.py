@@ -27,6 +27,7 @@ import re
 import ssl
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,7 +76,7 @@ _RESOURCE_NAMES: Final = {Payment: "payment", Refund: "refund"}
 class _Secret:
     """Holds the API key; its repr and str never show it."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
@@ -94,9 +95,12 @@ class _Secret:
     __str__ = __repr__
 
 
-class _RedactKey(logging.Filter):
-    """Removes the key from httpx/httpcore records (httpcore logs response headers at DEBUG,
-    so a server echoing the key would otherwise get it into a log)."""
+class _RedactKeys(logging.Filter):
+    """Removes the keys of live clients from httpx/httpcore records.
+
+    httpcore logs response headers at DEBUG, so a server echoing the key would otherwise
+    get it into a log. Keys are held weakly: a client that is dropped stops being tracked.
+    """
 
     LOGGERS: Final = (
         "httpx",
@@ -107,24 +111,22 @@ class _RedactKey(logging.Filter):
         "httpcore.socks",
     )
 
-    def __init__(self, secret: _Secret) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._secret.redact(message)
-        if redacted is not message:
-            record.msg, record.args = redacted, None
-        return True
-
-    def install(self) -> None:
+        self.secrets: weakref.WeakSet[_Secret] = weakref.WeakSet()
         for name in self.LOGGERS:
             logging.getLogger(name).addFilter(self)
 
-    def remove(self) -> None:
-        for name in self.LOGGERS:
-            logging.getLogger(name).removeFilter(self)
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = original = record.getMessage()
+        for secret in list(self.secrets):
+            message = secret.redact(message)
+        if message is not original:
+            record.msg, record.args = message, None
+        return True
+
+
+_REDACT_KEYS: Final = _RedactKeys()
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +233,7 @@ def _is_tls_failure(exc: BaseException) -> bool:
 
 
 class PaymentsClient:
-    """Async client of the Payment Processing API; use as `async with` or call aclose()
-    (which also removes the log filter that keeps the key out of httpx/httpcore records).
+    """Async client of the Payment Processing API; use as `async with` or call aclose().
 
     verify=True always: certificates are checked against certifi's bundle (or SSL_CERT_FILE
     for non-loopback hosts). A custom `transport` (e.g. httpx.ASGITransport for an
@@ -277,7 +278,7 @@ class PaymentsClient:
         self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._secret = _Secret(api_key)
-        self._log_filter = _RedactKey(self._secret)
+        _REDACT_KEYS.secrets.add(self._secret)
         host = httpx.URL(self.base_url).host
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -293,7 +294,6 @@ class PaymentsClient:
             trust_env=not is_loopback(host),
             transport=transport,
         )
-        self._log_filter.install()
 
     def __repr__(self) -> str:
         return f"PaymentsClient(base_url={self.base_url!r}, max_retries={self.max_retries})"
@@ -311,7 +311,6 @@ class PaymentsClient:
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        self._log_filter.remove()
         await self._http.aclose()
 
     # --- the API ------------------------------------------------------------------

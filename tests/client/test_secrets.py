@@ -97,3 +97,16 @@ def test_construction_errors_do_not_echo_the_key() -> None:
     with pytest.raises(ValueError, match="control characters") as caught:
         PaymentsClient("https://example.com", KEY + "\n")
     assert not leaks("".join(traceback.format_exception(caught.value)))
+
+
+async def test_log_redaction_does_not_keep_dropped_clients_alive() -> None:
+    import gc
+
+    from console.api.client import _REDACT_KEYS
+
+    client = PaymentsClient("https://api.example.com", "sk_test_dropped_client_0001")
+    await client.aclose()
+    tracked = len(_REDACT_KEYS.secrets)
+    del client
+    gc.collect()
+    assert len(_REDACT_KEYS.secrets) == tracked - 1
