@@ -17,6 +17,7 @@ import contextlib
 import csv
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -341,19 +342,26 @@ class Journal:
     def export_csv(self, filter_text: str, path: str | Path) -> int:
         """Write the matching entries (newest first) to a CSV file; returns the row count.
 
-        Rows are streamed from a separate read cursor, so memory stays flat.
+        Rows are streamed from a separate read cursor, so memory stays flat; the file
+        appears complete or not at all (written beside it, then renamed).
         """
         where, params = _where(filter_text)
         query = f"SELECT {', '.join(CSV_HEADER)} FROM operations{where} ORDER BY id DESC"  # noqa: S608
-        reader = sqlite3.connect(self.path, uri=False) if str(self.path) != ":memory:" else None
+        target = Path(path)
+        reader = sqlite3.connect(self.path) if str(self.path) != ":memory:" else None
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         count = 0
         try:
-            with Path(path).open("w", newline="", encoding="utf-8") as file:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
                 writer = csv.writer(file)
                 writer.writerow(CSV_HEADER)
                 for row in self._stream(reader, query, params):
                     writer.writerow(row)
                     count += 1
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
         finally:
             if reader is not None:
                 reader.close()

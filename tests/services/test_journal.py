@@ -449,3 +449,21 @@ def test_entry_is_frozen(journal: Journal) -> None:
     assert isinstance(entry, JournalEntry)
     with pytest.raises(AttributeError):
         entry.status = "succeeded"  # type: ignore[misc]
+
+
+def test_a_failed_export_leaves_the_previous_file(
+    journal: Journal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small(journal)
+    path = tmp_path / "export.csv"
+    path.write_text("previous export\n")
+
+    def broken(*args: object) -> Iterator[tuple[object, ...]]:
+        yield (1,) * len(CSV_HEADER)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(journal, "_stream", broken)
+    with pytest.raises(OSError, match="disk full"):
+        journal.export_csv("", path)
+    assert path.read_text() == "previous export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
