@@ -101,12 +101,14 @@ def test_construction_errors_do_not_echo_the_key() -> None:
 
 async def test_log_redaction_does_not_keep_dropped_clients_alive() -> None:
     import gc
+    import weakref
 
     from console.api.client import _REDACT_KEYS
 
     client = PaymentsClient("https://api.example.com", "sk_test_dropped_client_0001")
+    secret = weakref.ref(client._secret)
+    assert secret() in _REDACT_KEYS.secrets
     await client.aclose()
-    tracked = len(_REDACT_KEYS.secrets)
     del client
     gc.collect()
-    assert len(_REDACT_KEYS.secrets) == tracked - 1
+    assert secret() is None
