@@ -388,18 +388,18 @@ class PaymentsClient:
     ) -> _Reply:
         """Send once and read the whole answer within the deadline."""
         started = time.perf_counter()
-        headers_received = False
+        status: int | None = None
         try:
             async with asyncio.timeout(self.timeout):
                 request = self._http.build_request(method, path, content=content, headers=headers)
                 response = await self._http.send(request, stream=True)
-                headers_received = True
+                status = response.status_code
                 try:
                     body = await self._read_body(response)
                 finally:
                     await response.aclose()
         except httpx.HTTPError as exc:
-            raise self._transport_failure(exc, headers_received) from None
+            raise self._transport_failure(exc, status) from None
         except TimeoutError:
             raise _AttemptFailed(
                 APIConnectionError(
@@ -449,11 +449,12 @@ class PaymentsClient:
             f"The server's answer (HTTP {response.status_code}) was larger than the "
             f"{_size(self.max_response_bytes)} limit and was not read.",
             response.status_code,
-            request_id=_request_id(response),
+            request_id=self._secret.redact(_request_id(response) or "") or None,
         )
         return _AttemptFailed(error, retryable=False, maybe_done=True)
 
-    def _transport_failure(self, exc: httpx.HTTPError, headers_received: bool) -> _AttemptFailed:
+    def _transport_failure(self, exc: httpx.HTTPError, status: int | None) -> _AttemptFailed:
+        """Classify a failed attempt; `status` is set when the headers had arrived."""
         detail = self._secret.redact(str(exc)) or type(exc).__name__
         where = httpx.URL(self.base_url).netloc.decode("ascii")
         if _is_tls_failure(exc):
@@ -477,15 +478,16 @@ class PaymentsClient:
                 retryable=True,
                 maybe_done=True,
             )
-        if headers_received:
+        if status is not None:
             if isinstance(exc, httpx.DecodingError):
-                error: PaymentsError = ResponseFormatError(
-                    f"The server's answer could not be decoded ({detail}).", outcome_unknown=True
+                error = ResponseFormatError(
+                    f"The server's answer (HTTP {status}) could not be decoded ({detail}).",
+                    status,
                 )
                 return _AttemptFailed(error, retryable=False, maybe_done=True)
             error = ResponseFormatError(
-                f"The server's answer was cut off before its end ({detail}).",
-                outcome_unknown=True,
+                f"The server's answer (HTTP {status}) was cut off before its end ({detail}).",
+                status,
             )
             return _AttemptFailed(error, retryable=True, maybe_done=True)
         if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
@@ -541,20 +543,20 @@ class PaymentsClient:
         return error
 
     def _parse(self, model: type[_Model], reply: _Reply, method: str) -> _Model:
+        """The model from a 2xx answer; unreadable, it is a ResponseFormatError whose outcome
+        is unknown (the server did say it succeeded)."""
         name = _RESOURCE_NAMES.get(model, model.__name__)
-        data = self._json(reply, f"a {name}")
         try:
-            return model.model_validate(data)
+            return model.model_validate(self._json(reply, f"a {name}"))
+        except ResponseFormatError as exc:
+            error = exc
         except ValidationError as exc:
-            raise self._final(
-                ResponseFormatError(
-                    f"The server's answer was not a valid {name} ({describe(exc)}).",
-                    reply.status,
-                    request_id=reply.request_id,
-                ),
-                True,
-                method,
-            ) from None
+            error = ResponseFormatError(
+                f"The server's answer was not a valid {name} ({describe(exc)}).",
+                reply.status,
+                request_id=reply.request_id,
+            )
+        raise self._final(error, True, method)
 
     def _json(self, reply: _Reply, expected: str) -> Any:
         stripped = reply.body.lstrip()
@@ -565,7 +567,7 @@ class PaymentsClient:
         else:
             try:
                 return money.loads(reply.body)
-            except ValueError:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
+            except (ValueError, RecursionError):  # bad JSON or UTF-8, NaN, absurd nesting
                 what = "text that is not valid JSON"
         raise ResponseFormatError(
             f"The server answered HTTP {reply.status} with {what} instead of {expected}.",

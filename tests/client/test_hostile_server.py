@@ -64,6 +64,14 @@ async def test_garbage_body_is_a_format_error() -> None:
     assert isinstance(error, ResponseFormatError)
     assert error.http_status == 200
     assert "not valid JSON" in str(error)
+    assert error.outcome_unknown  # a 2xx: the server did something we cannot read
+
+
+async def test_absurdly_nested_json_is_a_format_error() -> None:
+    async with serve(reply(response(200, "[" * 200_000 + "]" * 200_000))) as server:
+        error = await failure(server.url)
+    assert isinstance(error, ResponseFormatError)
+    assert "not valid JSON" in str(error)
 
 
 async def test_html_502_is_retried_then_a_format_error() -> None:
@@ -84,7 +92,8 @@ async def test_truncated_body_is_a_format_error() -> None:
         error = await failure(server.url, max_retries=1)
         assert len(server.requests) == 2  # a cut-off answer is retried like a lost one
     assert isinstance(error, ResponseFormatError)
-    assert "cut off" in str(error)
+    assert "(HTTP 200) was cut off" in str(error)
+    assert error.http_status == 200
     assert error.outcome_unknown
 
 
