@@ -141,9 +141,10 @@ class APIError(PaymentsError):
 class APIConnectionError(PaymentsError):
     """No usable answer: the network failed or the server took too long.
 
-    `may_have_reached_server` is False only when the request certainly never left this
-    machine (refused connection, DNS failure, connect timeout, TLS failure); a POST that
-    may have reached the server may have taken effect.
+    `may_have_reached_server` is False only when no attempt of the request can have been
+    processed: each one failed before sending (refused connection, DNS failure, connect
+    timeout, TLS failure). True after a read timeout, a connection lost after sending, or
+    when an earlier attempt was lost that way: a POST may then have taken effect.
     """
 
     def __init__(
