@@ -232,10 +232,11 @@ class PaymentsConsoleApp(App[None]):
             self.push_screen(screen_type())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every binding that applies now, then Textual's own (theme, keys, quit...)."""
+        """Every console action that applies now, then Textual's own (theme, keys, quit...)."""
         for active in screen.active_bindings.values():
             binding = active.binding
-            if active.enabled and binding.description and binding.action != "quit":
+            console_action = isinstance(active.node, (App, Screen)) and binding.action != "quit"
+            if active.enabled and binding.description and console_action:
                 yield SystemCommand(
                     binding.description,
                     binding.tooltip or binding.description,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from textual import events
 from textual.pilot import Pilot
 
 from console import operations
@@ -25,7 +26,7 @@ from console.api.errors import CardError
 from console.api.models import PaymentCreate, RefundCreate
 from console.app import PaymentsConsoleApp, make_app
 from console.config import Mode, Profile, Settings
-from console.context import Connector
+from console.context import ClientFactory, Connector
 from console.journal import Journal
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
@@ -84,16 +85,22 @@ class Harness:
         self.sandboxes.append(app)
         return app
 
-    def client(self, sandbox: Any | None = None, *, api_key: str | None = None) -> PaymentsClient:
+    def client(
+        self, sandbox: Any | None = None, *, api_key: str | None = None, max_retries: int = 1
+    ) -> PaymentsClient:
         sandbox = sandbox if sandbox is not None else self.sandbox()
         return PaymentsClient(
             BASE_URL,
             api_key or sandbox.state.api_key,
             transport=httpx.ASGITransport(app=sandbox),
-            max_retries=1,
+            max_retries=max_retries,
             retry_delay=0.01,
             max_retry_delay=0.01,
         )
+
+    def client_factory(self, profile: Profile, api_key: str) -> PaymentsClient:
+        """Clients for profiles typed in the console, routed to the in-process sandbox."""
+        return self.client(api_key=api_key)
 
     def connector(self) -> Connector:
         """What the first-run screen's "local sandbox" button calls."""
@@ -109,6 +116,8 @@ class Harness:
         client: PaymentsClient | None = None,
         connected: bool = True,
         mode: Mode = "sandbox",
+        connect: Connector | None = None,
+        client_factory: ClientFactory | None = None,
     ) -> PaymentsConsoleApp:
         chosen = profile(mode) if connected else None
         if connected and client is None:
@@ -125,6 +134,8 @@ class Harness:
             clock=self.console_clock,
             config_path=self.workdir / "config.toml",
             sandbox=self.connector(),
+            connect=connect,
+            client_factory=client_factory or self.client_factory,
             display_tz=UTC,
             cursor_blink=False,
         )
@@ -149,13 +160,26 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Paste `text` into the focused field, as a terminal delivers a paste."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
 async def take_payment(
     pilot: Pilot[Any], amount: str, source: str, description: str = "", *, confirm: bool = True
 ) -> None:
-    """From anywhere without a focused text field: n, fill the form, ctrl+s (and y)."""
+    """From a screen without a focused text field: n, fill the form, ctrl+s (and y).
+
+    The amount is typed key by key; the token and description are pasted.
+    """
     await pilot.press("n")
     await pilot.pause()
-    await pilot.press(*amount, "enter", "tab", *source, "enter", *description)
+    await pilot.press(*amount, "enter", "tab")
+    await paste(pilot, source)
+    await pilot.press("enter")
+    if description:
+        await paste(pilot, description)
     await pilot.press("ctrl+s")
     await pilot.pause()
     if confirm:
@@ -223,6 +247,11 @@ class Scenario:
     press: tuple[str, ...] = ()
     connected: bool = True
     mode: Mode = "sandbox"
+
+    async def prepare(self, pilot: Pilot[Any]) -> None:
+        """Everything before the final key presses: a first pause, then the scenario."""
+        await pilot.pause()
+        await self.run_before(pilot)
 
 
 async def _home_empty(pilot: Pilot[Any]) -> None:

@@ -27,11 +27,13 @@ COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 24), ("Amount", 18), ("Status"
 
 
 def describe_entry(entry: JournalEntry) -> str:
-    """'payment of USD 100.00 (tok_visa)' / 'refund of USD 5.00 for pay_1'."""
-    amount = amount_text(entry.amount, entry.currency) if entry.amount is not None else "full"
+    """'payment of USD 100.00 (tok_visa)', 'refund of USD 5.00 for pay_1', 'full refund of pay_1'."""
     if entry.kind == "payment":
+        amount = amount_text(entry.amount, entry.currency)
         return f"payment of {amount} ({entry.request.get('source', '?')})"
-    return f"refund of {amount} for {entry.payment_id}"
+    if entry.amount is None:
+        return f"full refund of {entry.payment_id}"
+    return f"refund of {amount_text(entry.amount, entry.currency)} for {entry.payment_id}"
 
 
 class HomeScreen(ConsoleScreen[None]):

@@ -1,0 +1,83 @@
+"""The journal as table rows, and the paging arithmetic of the history screen."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import DataTable, Input
+
+from console.journal import JournalEntry
+from console.widgets.format import amount_text
+from console.widgets.panels import status_content
+
+PAGE_SIZE = 200
+"""Rows fetched per query: a screenful many times over, never the whole journal."""
+
+PREFETCH_MARGIN = 50
+"""The next page is fetched when the cursor comes this close to the last loaded row."""
+
+KEY_LENGTH = 8
+"""Characters of the idempotency key shown (enough to tell keys apart by eye)."""
+
+
+def short_key(key: str) -> str:
+    return key[:KEY_LENGTH] + ("…" if len(key) > KEY_LENGTH else "")
+
+
+def time_zone_name(tz: tzinfo | None, moment: datetime) -> str:
+    """'UTC', 'CET'... of `tz` (None: this machine's) at `moment`."""
+    return moment.astimezone(tz).tzname() or ""
+
+
+def entry_row(entry: JournalEntry, tz: tzinfo | None) -> tuple[str | Text | Content, ...]:
+    """Time, kind, payment ID, amount, status and short idempotency key of one entry."""
+    return (
+        f"{entry.created_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
+        entry.kind,
+        entry.payment_id or "—",
+        Text(amount_text(entry.amount, entry.currency), justify="right"),
+        status_content(entry.status),
+        short_key(entry.idempotency_key),
+    )
+
+
+def needs_next_page(cursor_row: int, loaded: int, total: int) -> bool:
+    return loaded < total and cursor_row >= loaded - PREFETCH_MARGIN
+
+
+def count_text(total: int, loaded: int, filter_text: str) -> str:
+    """'1,234 operations match “failed” · 200 shown, more load as you scroll'."""
+    noun = "operation" if total == 1 else "operations"
+    text = f"{total:,} {noun}"
+    text += f" match “{filter_text}”" if filter_text else ", newest first"
+    if loaded < total:
+        text += f" · {loaded:,} shown, more load as you scroll"
+    return text
+
+
+class HistoryFilter(Input):
+    """The filter field: the down arrow moves to the table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "app.focus_next", "Table", show=False, id="history.to_table"),
+    ]
+
+
+class HistoryTable(DataTable[str | Text | Content]):
+    """Rows of journal entries, appended a page at a time; knows each row's payment ID."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.payment_ids: list[str | None] = []
+
+    def reset(self) -> None:
+        self.clear()
+        self.payment_ids = []
+
+    def add_entries(self, entries: list[JournalEntry], tz: tzinfo | None) -> None:
+        self.add_rows(entry_row(entry, tz) for entry in entries)
+        self.payment_ids.extend(entry.payment_id for entry in entries)

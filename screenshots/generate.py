@@ -1,0 +1,58 @@
+"""Render every scenario to screenshots/<name>.svg (`make screenshots`).
+
+The scenarios are the snapshot tests' own (screenshots/scenarios.py), driven the same
+way: a first pause, the scenario, the final key presses, then animations settled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from screenshots.scenarios import BY_NAME, SCENARIOS, SIZE, Scenario, build, make_harness
+
+OUT = Path(__file__).parent
+
+
+async def render(scenario: Scenario) -> str:
+    with tempfile.TemporaryDirectory(prefix="payments-console-shot-") as workdir:
+        harness = make_harness(Path(workdir))
+        try:
+            app = build(scenario, harness)
+            async with app.run_test(size=SIZE) as pilot:
+                await scenario.prepare(pilot)
+                await pilot.pause()
+                await pilot.press(*scenario.press)
+                await pilot.wait_for_scheduled_animations()
+                await pilot.pause()
+                return app.export_screenshot(title=f"Payments Console — {scenario.description}")
+        finally:
+            harness.close()
+
+
+async def generate(names: Sequence[str]) -> list[Path]:
+    chosen = [BY_NAME[name] for name in names] if names else list(SCENARIOS)
+    written = []
+    for scenario in chosen:
+        path = OUT / f"{scenario.name}.svg"
+        path.write_text(await render(scenario), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    names = list(sys.argv[1:] if argv is None else argv)
+    unknown = [name for name in names if name not in BY_NAME]
+    if unknown:
+        print(f"Unknown scenario(s): {', '.join(unknown)}. Known: {', '.join(BY_NAME)}")
+        return 2
+    for path in asyncio.run(generate(names)):
+        print(path.relative_to(OUT.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Small helpers shared by the TUI tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from console.api.client import PaymentsClient
+from screenshots.scenarios import BASE_URL, Harness
+
+
+def payments_in_sandbox(harness: Harness) -> int:
+    with sqlite3.connect(harness.db_path) as db:
+        return int(db.execute("SELECT count(*) FROM payments").fetchone()[0])
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unreachable_client() -> PaymentsClient:
+    return PaymentsClient(
+        f"http://127.0.0.1:{closed_port()}/v1", "sk_test_unreachable", max_retries=0
+    )
+
+
+class GatedTransport(httpx.AsyncBaseTransport):
+    """Holds every request until `gate` is set, then hands it to the sandbox."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.gate = asyncio.Event()
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        await self.gate.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def gated_client(harness: Harness) -> tuple[PaymentsClient, GatedTransport]:
+    sandbox = harness.sandbox()
+    transport = GatedTransport(httpx.ASGITransport(app=sandbox))
+    client = PaymentsClient(BASE_URL, sandbox.state.api_key, transport=transport)
+    return client, transport
+
+
+def journal_path(harness: Harness) -> Path:
+    return Path(harness.journal.path)

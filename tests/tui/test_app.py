@@ -1,0 +1,255 @@
+"""The app shell: header and mode badge, bindings, help, command palette, styles, errors."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Label
+
+from console.api import errors
+from console.app import PaymentsConsoleApp, styles_dir, stylesheets
+from console.config import Profile
+from console.context import NotConnectedError
+from console.screens.find_payment import FindPaymentScreen
+from console.screens.first_run import FirstRunScreen
+from console.screens.help import HelpScreen
+from console.screens.home import HomeScreen
+from console.screens.new_payment import NewPaymentScreen
+from console.widgets.errors import describe_error
+from screenshots.scenarios import Harness, settle, take_payment
+
+SIZE = (100, 30)
+
+
+def header(app: PaymentsConsoleApp) -> tuple[str, str, set[str]]:
+    profile = app.screen.query_one("#header-profile", Label)
+    badge = app.screen.query_one("#header-mode", Label)
+    return str(profile.content), str(badge.content), set(badge.classes)
+
+
+async def test_header_shows_profile_and_mode_on_every_screen(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, screen in (
+            ("n", NewPaymentScreen),
+            ("escape", HomeScreen),
+            ("slash", FindPaymentScreen),
+            ("f1", HelpScreen),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+            assert header(app) == ("profile sandbox", "SANDBOX", {"-sandbox"})
+            if isinstance(app.screen, FindPaymentScreen):
+                await pilot.press("escape")
+
+
+@pytest.mark.parametrize("mode", ["test", "live"])
+async def test_mode_badge_names_the_mode(harness: Harness, mode: str) -> None:
+    app = harness.app(mode=mode)  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert header(app) == ("profile demo-shop", mode.upper(), {f"-{mode}"})
+
+
+async def test_single_letter_bindings_stay_quiet_while_typing(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"nrhsc/?")
+        await pilot.pause()
+        assert isinstance(app.screen, NewPaymentScreen)
+        assert app.screen.query_one("#amount", Input).value == "nrhsc/?"
+        actions = {active.binding.action for active in app.screen.active_bindings.values()}
+        assert not {"new_payment", "find_payment", "history", "settings"} & actions
+
+
+async def test_escape_goes_back_and_ctrl_q_quits(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, FindPaymentScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("escape")  # nothing to go back to: stays home
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-bindings", DataTable)
+        ids = {str(table.get_row_at(row)[-1]) for row in range(table.row_count)}
+    expected = {
+        "new_payment",
+        "find_payment",
+        "refund",
+        "history",
+        "settings",
+        "copy_id",
+        "help",
+        "back",
+        "quit",
+        "home.retry",
+        "new_payment.submit",
+        "confirm.yes",
+        "confirm.no",
+        "confirm.cancel",
+        "first_run.connect",
+    }
+    assert expected <= ids
+
+
+async def test_command_palette_offers_every_action(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {
+            "New payment",
+            "Find",
+            "Refund",
+            "History",
+            "Settings",
+            "Help",
+            "Quit",
+            "Theme",
+        } <= titles
+        assert "Cursor up" not in titles  # widgets' own keys are not console actions
+        await take_payment(pilot, "100", "tok_visa")
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Copy ID", "Refund", "Back"} <= titles
+
+
+async def test_palette_command_runs_its_action(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Find")
+        await command.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, FindPaymentScreen)
+
+
+async def test_theme_comes_from_the_settings(harness: Harness) -> None:
+    app = harness.app()
+    app.ctx.settings = app.ctx.settings.model_copy(update={"theme": "nord"})
+    themed = PaymentsConsoleApp(app.ctx)
+    assert themed.theme == "nord"
+
+
+def test_styles_are_found_and_loaded() -> None:
+    directory = styles_dir()
+    assert directory == Path(__file__).parents[2] / "styles"
+    names = [Path(path).name for path in stylesheets()]
+    assert names[0] == "app.tcss"
+    assert sorted(names) == sorted(path.name for path in directory.glob("*.tcss"))
+    assert stylesheets() == PaymentsConsoleApp.CSS_PATH
+
+
+async def test_connector_supplies_the_client_after_the_first_frame(harness: Harness) -> None:
+    app = harness.app(connected=False, connect=harness.connector())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.ctx.client is not None
+        assert header(app) == ("profile sandbox", "SANDBOX", {"-sandbox"})
+
+
+async def test_a_failing_connector_explains_and_offers_the_first_run(harness: Harness) -> None:
+    async def broken() -> tuple[Profile, object]:
+        raise errors.APIConnectionError("The sandbox did not start.", may_have_reached_server=False)
+
+    app = harness.app(connected=False, connect=broken)  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        assert any("did not start" in n.message for n in app._notifications)
+
+
+async def test_actions_needing_the_api_are_disabled_until_connected(harness: Harness) -> None:
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # leave the first-run screen
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+
+
+# --- the one error mapping --------------------------------------------------------------
+
+ERROR_CLASSES = [
+    cls
+    for _, cls in inspect.getmembers(errors, inspect.isclass)
+    if issubclass(cls, errors.PaymentsError) and cls.__module__ == errors.__name__
+]
+
+
+def make_error(cls: type[errors.PaymentsError]) -> errors.PaymentsError:
+    if cls is errors.APIConnectionError:
+        return cls("The connection failed.", may_have_reached_server=False)
+    return cls("Something went wrong.", 400, "some_code", "req_0001")
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_client_error_class_gets_its_own_plain_message(
+    cls: type[errors.PaymentsError],
+) -> None:
+    title, message = describe_error(make_error(cls))
+    assert title and message
+    assert title != "Unexpected error"
+    assert "Traceback" not in message
+
+
+def test_error_titles_are_distinct_per_class() -> None:
+    titles = [describe_error(make_error(cls))[0] for cls in ERROR_CLASSES]
+    assert len(set(titles)) == len(titles)
+
+
+def test_a_connection_that_may_have_reached_the_server_is_an_unknown_outcome() -> None:
+    title, message = describe_error(
+        errors.APIConnectionError("Lost.", may_have_reached_server=True)
+    )
+    assert title == "Outcome unknown"
+    assert "may have reached the server" in message
+    assert "idempotency key" in message
+    title, message = describe_error(
+        errors.APIConnectionError("No route.", may_have_reached_server=False)
+    )
+    assert title == "Cannot reach the API"
+    assert "Nothing was sent" in message
+
+
+def test_a_decline_names_its_reason_and_payment() -> None:
+    error = errors.CardError(
+        "Your card was declined.", decline_code="generic_decline", payment_id="pay_0007"
+    )
+    assert describe_error(error) == (
+        "Payment declined",
+        "Your card was declined.\ndecline code generic_decline · declined payment pay_0007",
+    )
+
+
+def test_not_connected_is_explained() -> None:
+    assert describe_error(NotConnectedError())[0] == "Not connected"

@@ -1,0 +1,120 @@
+"""Finding a payment: found (with its refunds), not found, wrong shape, 401, unreachable."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Label, Static
+
+from console.screens.find_payment import FindPaymentScreen
+from console.screens.refund import RefundScreen
+from console.widgets.format import payment_id_error
+from console.widgets.panels import ErrorPanel
+from console.widgets.payment import PaymentDetails
+from screenshots.scenarios import Harness, paste, seed_activity, settle
+from tests.tui.helpers import unreachable_client
+
+SIZE = (100, 30)
+
+
+async def find(pilot: object, payment_id: str) -> FindPaymentScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press("slash")
+    await pilot.pause()
+    await paste(pilot, payment_id)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FindPaymentScreen)
+    return screen
+
+
+def id_error(screen: FindPaymentScreen) -> str:
+    return str(screen.query_one("#payment-id-error", Label).content)
+
+
+async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await seed_activity(app)
+        screen = await find(pilot, "pay_0001")
+        fields = str(screen.query_one(".payment-fields", Static).content)
+        refunds = str(screen.query_one(".payment-refunds", Static).content)
+        for expected in (
+            "pay_0001",
+            "USD 100.00",
+            "SUCCEEDED",
+            "2026-03-02 14:30:37 UTC",
+            "Order #1001",
+            "Refunded      USD 25.00 (remaining USD 75.00)",
+        ):
+            assert expected in fields
+        assert "refund_0001" in refunds
+        assert "USD 25.00" in refunds
+        assert app.focused is screen.query_one(PaymentDetails)
+        await pilot.press("c")
+        assert app.clipboard == "pay_0001"
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RefundScreen)
+        assert app.screen.payment_id == "pay_0001"
+
+
+async def test_not_found_keeps_the_input_for_correction(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await find(pilot, "pay_9999")
+        assert id_error(screen) == "Payment not found"
+        assert screen.query_one("#payment-id", Input).value == "pay_9999"
+        assert app.focused is screen.query_one("#payment-id")
+        assert not screen.query_one(PaymentDetails).display
+        await pilot.press("backspace")
+        assert id_error(screen) == ""  # editing clears the old answer
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "Enter a payment ID, like pay_12345"),
+        ("12345", "A payment ID starts with pay_ followed by letters and digits, like pay_12345"),
+        ("pay_", "A payment ID starts with pay_ followed by letters and digits, like pay_12345"),
+        (
+            "pay_12 3",
+            "A payment ID starts with pay_ followed by letters and digits, like pay_12345",
+        ),
+        (" pay_0001 ", None),
+    ],
+)
+def test_the_pay_shape_is_checked(text: str, problem: str | None) -> None:
+    assert payment_id_error(text) == problem
+
+
+async def test_a_wrong_shape_is_not_sent(harness: Harness) -> None:
+    app = harness.app(client=unreachable_client())  # any request would fail loudly
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await find(pilot, "12345")
+        assert id_error(screen).startswith("A payment ID starts with pay_")
+        assert not screen.query_one(ErrorPanel).display
+        assert screen.query_one("#payment-id", Input).value == "12345"
+
+
+@pytest.mark.parametrize(
+    ("client_kind", "title"),
+    [("wrong_key", "API key not accepted"), ("unreachable", "Cannot reach the API")],
+)
+async def test_lookup_errors_are_plain(harness: Harness, client_kind: str, title: str) -> None:
+    client = (
+        harness.client(api_key="sk_test_not_the_right_key")
+        if client_kind == "wrong_key"
+        else unreachable_client()
+    )
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await find(pilot, "pay_0001")
+        assert str(screen.query_one(ErrorPanel).content).startswith(title)
+        assert screen.query_one("#payment-id", Input).value == "pay_0001"

@@ -1,0 +1,98 @@
+"""First run: the local sandbox, or a base URL and key checked and kept in the keyring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Label, Select
+
+from console import credentials
+from console.config import load_settings
+from console.screens.first_run import FirstRunScreen
+from console.screens.home import HomeScreen
+from console.widgets.panels import ErrorPanel
+from screenshots.scenarios import BASE_URL, Harness, paste, settle
+from tests.tui.conftest import MemoryKeyring
+
+SIZE = (100, 30)
+
+
+async def fill(pilot: object, field: str, text: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    field_input = pilot.app.screen.query_one(f"#{field}", Input)
+    field_input.value = ""
+    field_input.focus()
+    await pilot.pause()
+    await paste(pilot, text)
+
+
+def error_of(screen: FirstRunScreen, field: str) -> str:
+    return str(screen.query_one(f"#{field}-error", Label).content)
+
+
+async def test_no_profile_offers_the_local_sandbox(harness: Harness) -> None:
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        assert app.focused is app.screen.query_one("#use-sandbox")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.ctx.profile is not None and app.ctx.profile.mode == "sandbox"
+        assert str(app.screen.query_one("#header-mode", Label).content) == "SANDBOX"
+
+
+async def test_a_base_url_and_key_are_checked_then_kept(
+    harness: Harness, isolated: MemoryKeyring
+) -> None:
+    key = harness.sandbox().state.api_key
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fill(pilot, "profile-name", "shop")
+        await fill(pilot, "base-url", BASE_URL)
+        await fill(pilot, "api-key", key)
+        assert app.screen.query_one("#mode", Select).value == "test"  # inferred from sk_test_
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert str(app.screen.query_one("#header-profile", Label).content) == "profile shop"
+    assert credentials.get_key("shop") == key
+    saved = load_settings(Path(harness.workdir / "config.toml"))
+    assert saved.default_profile == "shop"
+    assert saved.profiles["shop"].base_url == BASE_URL
+    assert key not in (harness.workdir / "config.toml").read_text()
+
+
+async def test_a_rejected_key_is_not_kept(harness: Harness, isolated: MemoryKeyring) -> None:
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fill(pilot, "base-url", BASE_URL)
+        await fill(pilot, "api-key", "sk_test_this_key_is_wrong")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FirstRunScreen)
+        assert error_of(screen, "api-key") == "The API did not accept this key"
+        assert str(screen.query_one(ErrorPanel).content).startswith("API key not accepted")
+        assert not screen.query_one("#first-run").disabled
+    assert isolated.passwords == {}
+    assert not (harness.workdir / "config.toml").exists()
+
+
+async def test_bad_fields_are_explained_before_anything_is_sent(harness: Harness) -> None:
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fill(pilot, "base-url", "http://payments.example.com/v1")
+        await fill(pilot, "api-key", "short")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FirstRunScreen)
+        assert "https://" in error_of(screen, "base-url")
+        assert error_of(screen, "api-key").startswith("That does not look like an API key")

@@ -1,0 +1,80 @@
+"""Home: recent activity from the journal, opening a row, unknown outcomes shown first."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from console.screens.home import HomeScreen, describe_entry
+from console.screens.payment_detail import PaymentDetailScreen
+from screenshots.scenarios import Harness, seed_activity, settle
+
+SIZE = (100, 30)
+
+
+async def test_recent_activity_lists_the_journal_newest_first(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await seed_activity(app)
+        await pilot.press("g")
+        await settle(pilot)
+        table = app.screen.query_one("#recent", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1:] for row in rows] == [
+            ["payment", "—", "USD 19.99", "UNKNOWN"],
+            ["payment", "pay_0003", "USD 5.00", "FAILED"],
+            ["payment", "pay_0002", "EUR 42.50", "SUCCEEDED"],
+            ["refund", "pay_0001", "USD 25.00", "SUCCEEDED"],
+            ["payment", "pay_0001", "USD 100.00", "SUCCEEDED"],
+        ]
+        assert rows[-1][0] == "2026-03-02 14:30:37 UTC"
+        unknown = app.screen.query_one("#unknown", DataTable)
+        assert unknown.display and unknown.row_count == 1
+        assert "1 operation with an unknown outcome" in str(
+            app.screen.query_one("#unknown-title", Static).content
+        )
+
+
+async def test_enter_on_a_row_opens_its_payment(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await seed_activity(app)
+        await pilot.press("g")
+        await settle(pilot)
+        table = app.screen.query_one("#recent", DataTable)
+        table.focus()
+        table.move_cursor(row=2)  # EUR 42.50
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        assert app.screen.payment_id == "pay_0002"
+        assert "EUR 42.50" in str(app.screen.query_one(".payment-fields", Static).content)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_the_home_screen_follows_new_payments(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#recent", DataTable).row_count == 0
+        await seed_activity(app)
+        await pilot.press("slash", "escape")  # coming back to home reloads it
+        await settle(pilot)
+        assert app.screen.query_one("#recent", DataTable).row_count == 5
+
+
+def test_entries_are_described_for_the_retry_confirmation(harness: Harness) -> None:
+    entry_id = harness.journal.record_pending(
+        kind="refund",
+        profile="sandbox",
+        idempotency_key="k",
+        request={"payment_id": "pay_1"},
+        now=harness.console_clock(),
+        payment_id="pay_1",
+    )
+    entry = harness.journal.get(entry_id)
+    assert entry is not None
+    assert describe_entry(entry) == "full refund of pay_1"

@@ -1,0 +1,262 @@
+"""Taking a payment: validation, confirmation, details, copy, declines, errors, unknown outcomes."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Label, Static
+
+from console.sandbox.faults import Faults
+from console.screens.confirm import ConfirmScreen
+from console.screens.home import HomeScreen
+from console.screens.new_payment import NewPaymentScreen, validate_payment
+from console.screens.payment_detail import PaymentDetailScreen
+from console.screens.refund import RefundScreen
+from console.widgets.currency import CurrencySelect
+from console.widgets.panels import ErrorPanel
+from screenshots.scenarios import Harness, settle, take_payment
+from tests.tui.helpers import gated_client, payments_in_sandbox, unreachable_client
+
+SIZE = (100, 30)
+
+
+def field_error(screen: NewPaymentScreen, name: str) -> str:
+    return str(screen.query_one(f"#{name}-error", Label).content)
+
+
+def form(screen: NewPaymentScreen) -> dict[str, str]:
+    return screen.form_values()
+
+
+async def test_create_confirm_details_copy(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "100", "tok_visa", "Order #1001", confirm=False)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.message == "Charge USD 100.00 to tok_visa"
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        text = str(app.screen.query_one(".payment-fields", Static).content)
+        assert "pay_0001" in text
+        assert "USD 100.00" in text
+        assert "SUCCEEDED" in text
+        assert "Order #1001" in text
+        await pilot.press("c")
+        assert app.clipboard == "pay_0001"
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RefundScreen)
+        assert app.screen.payment_id == "pay_0001"
+    [entry] = harness.journal.recent()
+    assert (entry.kind, entry.status, entry.payment_id) == ("payment", "succeeded", "pay_0001")
+
+
+@pytest.mark.parametrize("key", ["n", "escape"])
+async def test_cancelling_the_confirmation_sends_nothing(harness: Harness, key: str) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "100", "tok_visa", confirm=False)
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, NewPaymentScreen)
+        assert form(app.screen)["amount"] == "100"
+    assert harness.journal.recent() == []
+    assert payments_in_sandbox(harness) == 0
+
+
+async def test_enter_on_the_last_field_submits(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"7.50", "enter", "tab", *"tok_amex", "enter", "T", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.message == "Charge USD 7.50 to tok_amex"
+
+
+async def test_a_decline_shows_its_reason_and_keeps_the_form(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "12.00", "tok_chargeDeclinedInsufficientFunds", "Order #9")
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        panel = str(screen.query_one(ErrorPanel).content)
+        assert "Payment declined" in panel
+        assert "insufficient funds" in panel
+        assert "pay_0001" in panel
+        assert form(screen) == {
+            "amount": "12.00",
+            "currency": "USD",
+            "source": "tok_chargeDeclinedInsufficientFunds",
+            "description": "Order #9",
+        }
+        assert app.focused is screen.query_one("#source")
+    [entry] = harness.journal.recent()
+    assert (entry.status, entry.payment_id) == ("failed", "pay_0001")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "source", "field", "message"),
+    [
+        ("abc", "USD", "tok_visa", "amount", "Amount must be a number, like 19.99"),
+        ("12.345", "USD", "tok_visa", "amount", "USD allows at most 2 decimal places"),
+        ("10.5", "JPY", "tok_visa", "amount", "JPY has no minor unit: enter a whole amount"),
+        ("0", "USD", "tok_visa", "amount", "Amount must be greater than zero"),
+        ("", "USD", "tok_visa", "amount", "Enter an amount"),
+        ("10", "USD", "", "source", "source is required (a payment token such as tok_visa)"),
+        ("10", "XXX", "tok_visa", "currency", "XXX is not a currency payments can be made in"),
+    ],
+)
+def test_each_field_gets_the_message_of_money_or_the_model(
+    amount: str, currency: str, source: str, field: str, message: str
+) -> None:
+    request, errors = validate_payment(amount, currency, source, "")
+    assert request is None
+    assert errors == {field: message}
+
+
+def test_a_valid_form_is_a_request() -> None:
+    request, errors = validate_payment("1,234.50", "EUR", " tok_visa ", "  ")
+    assert errors == {}
+    assert request is not None
+    assert (str(request.amount), request.currency, request.source) == ("1234.50", "EUR", "tok_visa")
+    assert request.description is None
+
+
+async def test_validation_appears_under_the_field_as_you_type(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        assert field_error(screen, "amount") == ""  # nothing shouted at an empty form
+        await pilot.press(*"12.345")
+        assert field_error(screen, "amount") == "USD allows at most 2 decimal places"
+        assert field_error(screen, "source") == ""
+        await pilot.press("backspace")
+        assert field_error(screen, "amount") == ""
+        screen.query_one(CurrencySelect).value = "JPY"
+        await pilot.pause()
+        assert field_error(screen, "amount") == "JPY has no minor unit: enter a whole amount"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewPaymentScreen)  # no confirmation for a bad form
+        assert field_error(screen, "source").startswith("source is required")
+        assert app.focused is screen.query_one("#amount", Input)
+
+
+async def test_the_currency_select_is_searchable(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("tab", *"jpy", "enter")
+        await pilot.pause()
+        assert app.screen.query_one(CurrencySelect).value == "JPY"
+        assert isinstance(app.screen, NewPaymentScreen)  # "h", "s"... went to the search
+
+
+async def test_the_form_locks_while_the_request_runs(harness: Harness) -> None:
+    client, transport = gated_client(harness)
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "100", "tok_visa", confirm=False)
+        await pilot.press("y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        assert screen.query_one("#payment-form").disabled
+        assert screen.query_one("#payment-progress").display
+        await pilot.press("ctrl+s", "enter")
+        await pilot.pause()
+        assert app.screen is screen  # no second confirmation
+        transport.gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+    assert transport.requests == 1
+    assert payments_in_sandbox(harness) == 1
+
+
+@pytest.mark.parametrize(
+    ("client_kind", "title"),
+    [("wrong_key", "API key not accepted"), ("unreachable", "Cannot reach the API")],
+)
+async def test_errors_are_plain_and_keep_the_form(
+    harness: Harness, client_kind: str, title: str
+) -> None:
+    client = (
+        harness.client(api_key="sk_test_not_the_right_key")
+        if client_kind == "wrong_key"
+        else unreachable_client()
+    )
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "5", "tok_visa")
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        assert str(screen.query_one(ErrorPanel).content).startswith(title)
+        assert form(screen)["amount"] == "5"
+        assert not screen.query_one("#payment-form").disabled
+    [entry] = harness.journal.recent()
+    assert entry.status == "failed"
+
+
+async def test_an_unknown_outcome_is_recorded_and_a_retry_charges_once(harness: Harness) -> None:
+    dropping = harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
+    app = harness.app(client=dropping)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "19.99", "tok_amex", "Order #1004")
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        assert str(screen.query_one(ErrorPanel).content).startswith("Outcome unknown")
+        [entry] = harness.journal.unknown()
+        assert payments_in_sandbox(harness) == 1  # it did reach the server
+
+        assert app.ctx.profile is not None
+        await app.use_client(app.ctx.profile, harness.client())  # the sandbox recovers
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one("#unknown").display
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert entry.idempotency_key[-8:] in app.screen.message
+        await pilot.press("y")
+        await settle(pilot)
+        assert not app.screen.query_one("#unknown").display
+    assert harness.journal.unknown() == []
+    settled = harness.journal.get(entry.id)
+    assert settled is not None and settled.status == "succeeded"
+    assert payments_in_sandbox(harness) == 1
+
+
+async def test_resubmitting_after_an_unknown_outcome_reuses_the_key(harness: Harness) -> None:
+    dropping = harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
+    app = harness.app(client=dropping)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "19.99", "tok_amex")
+        assert app.ctx.profile is not None
+        await app.use_client(app.ctx.profile, harness.client())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "same idempotency key" in app.screen.message
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        assert app.screen.payment_id == "pay_0001"
+    assert len(harness.journal.recent()) == 1
+    assert payments_in_sandbox(harness) == 1

@@ -1,0 +1,19 @@
+"""Snapshots of every screen and state, from the scenarios `make screenshots` also renders.
+
+Update after an intended change: `.venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from screenshots.scenarios import SCENARIOS, SIZE, Harness, Scenario, build
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
+def test_screen(scenario: Scenario, harness: Harness, snap_compare: Callable[..., bool]) -> None:
+    app: Any = build(scenario, harness)
+    assert snap_compare(app, press=scenario.press, terminal_size=SIZE, run_before=scenario.prepare)
