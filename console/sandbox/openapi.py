@@ -256,6 +256,21 @@ GET_REFUND: dict[int | str, dict[str, Any]] = {
 }
 
 
+def get_extra(name: str, description: str) -> dict[str, Any]:
+    """openapi_extra of a GET: its path parameter (read from the path, not by FastAPI)."""
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": description,
+                "schema": {"type": "string"},
+            }
+        ]
+    }
+
+
 def post_extra(schema: str) -> dict[str, Any]:
     """openapi_extra of a POST: its JSON body and the Idempotency-Key header."""
     return {
