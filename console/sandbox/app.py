@@ -53,7 +53,6 @@ class MoneyJSONResponse(Response):
 class SandboxApp(FastAPI):
     """FastAPI plus the wrapping every answer needs: Request-Id and dropped connections."""
 
-    store: Store
     new_id: IdFactory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -125,7 +124,6 @@ def create_app(
         " Amounts are exact JSON numbers with the currency's decimals.",
         default_response_class=MoneyJSONResponse,
     )
-    app.store = store
     app.new_id = id_factory or random_id
     app.state.api_key = store.api_key
     app.state.store = store

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -107,3 +109,14 @@ def test_the_cli_delegates_to_this_command() -> None:
     args = build_parser().parse_args(["sandbox", "--port", "0", "--db", ":memory:"])
     assert args.handler is command.run
     assert (args.port, args.db, args.public) == (0, ":memory:", False)
+
+
+@pytest.mark.parametrize("module", ["console.sandbox", "console.sandbox.command"])
+def test_the_command_line_does_not_pay_for_fastapi(module: str) -> None:
+    """Building the CLI imports these; FastAPI and uvicorn wait until a sandbox runs."""
+    code = (
+        f"import sys, {module}; "
+        "sys.exit(sorted({'fastapi', 'uvicorn', 'sqlite3'} & set(sys.modules)) or 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
