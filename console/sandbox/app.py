@@ -83,9 +83,10 @@ class SandboxApp(FastAPI):
 async def _drop_connection(send: Send) -> None:
     """Close the client's connection without an answer, as a crash after commit would.
 
-    Under uvicorn the transport is closed (the client sees the server disconnect before
-    any status line). In process (httpx.ASGITransport) there is no socket, so the
-    equivalent httpx error is raised to the caller instead.
+    Under uvicorn, whose `send` is bound to the request cycle that owns the transport,
+    the transport is closed: the client sees the server disconnect before any status
+    line. In process (httpx.ASGITransport) there is no socket, so the equivalent httpx
+    error is raised to the caller instead.
     """
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     close = getattr(transport, "close", None)
