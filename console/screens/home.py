@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -12,13 +12,13 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Label
 
-from console import operations
-from console.api.models import Payment
-from console.journal import JournalEntry
 from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.format import amount_text, local_time
 from console.widgets.panels import status_content
+
+if TYPE_CHECKING:
+    from console.journal import JournalEntry
 
 LOAD = "load-journal"
 RETRY = "retry"
@@ -139,9 +139,8 @@ class HomeScreen(ConsoleScreen[None]):
             self.query_one(focus, DataTable).focus()
             self.refresh_bindings()
         elif group == RETRY:
-            outcome: Payment | Any = result
-            kind = "Payment" if isinstance(outcome, Payment) else "Refund"
-            self.notify(f"{kind} {outcome.id}: {outcome.status}", title="Retry answered")
+            kind = "Refund" if hasattr(result, "payment_id") else "Payment"
+            self.notify(f"{kind} {result.id}: {result.status}", title="Retry answered")
             self.load()
 
     def work_failed(self, group: str, error: BaseException) -> None:
@@ -219,5 +218,7 @@ class HomeScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group=RETRY, exit_on_error=False)
     async def retry(self, entry_id: int) -> object:
+        from console import operations
+
         ctx = self.ctx
         return await operations.retry(ctx.require_client(), ctx.journal, entry_id, clock=ctx.clock)

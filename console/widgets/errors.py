@@ -6,15 +6,13 @@ traceback, never an API key (the client keeps keys out of its messages).
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
-from console.api import errors
-from console.api.models import describe
-from console.config import ConfigError
 from console.context import NotConnectedError
-from console.credentials import KeyringUnavailableError
 from console.money import AmountError
-from console.operations import NotRetryableError
+
+if TYPE_CHECKING:
+    from console.api import errors
 
 UNKNOWN_OUTCOME = (
     "The connection failed after the request may have reached the server, so it may "
@@ -29,6 +27,16 @@ def _with_request_id(message: str, exc: errors.PaymentsError) -> str:
 
 def describe_error(exc: BaseException) -> tuple[str, str]:
     """(title, message) for any error a screen's worker can raise."""
+    # Imported here, when an error is shown, so that the first frame never waits for
+    # the HTTP client or the keyring to load.
+    from pydantic import ValidationError
+
+    from console.api import errors
+    from console.api.models import describe
+    from console.config import ConfigError
+    from console.credentials import KeyringUnavailableError
+    from console.operations import NotRetryableError
+
     if isinstance(exc, errors.APIConnectionError):
         if exc.may_have_reached_server:
             return "Outcome unknown", UNKNOWN_OUTCOME

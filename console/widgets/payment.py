@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from console.api.models import Payment
-from console.journal import JournalEntry
 from console.widgets.format import amount_text, local_time
 from console.widgets.panels import status_content
+
+if TYPE_CHECKING:
+    from console.api.models import Payment
+    from console.journal import JournalEntry
 
 LABEL_WIDTH = 14
 

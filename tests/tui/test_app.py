@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,14 @@ def test_a_decline_names_its_reason_and_payment() -> None:
 
 def test_not_connected_is_explained() -> None:
     assert describe_error(NotConnectedError())[0] == "Not connected"
+
+
+def test_the_app_module_defers_the_http_client_the_keyring_and_the_sandbox() -> None:
+    """The first frame never waits for httpx, pydantic, keyring, FastAPI or uvicorn."""
+    code = (
+        "import sys, console.app; "
+        "heavy = {'httpx', 'pydantic', 'keyring', 'fastapi', 'uvicorn'} & set(sys.modules); "
+        "print(', '.join(sorted(heavy))); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
