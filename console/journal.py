@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 
 from console import money
 from console.config import data_dir
+from console.sqlite_files import connect_private
 
 Kind = Literal["payment", "refund"]
 Status = Literal["pending", "succeeded", "failed", "unknown"]
@@ -179,16 +180,8 @@ class Journal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = path
-        memory = str(path) == ":memory:"
-        if not memory:
-            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        if not memory:
-            os.chmod(path, 0o600)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect_private(path)
         self._db.executescript(_SCHEMA)
 
     def __enter__(self) -> Journal:

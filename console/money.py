@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -130,21 +130,29 @@ def format_amount(amount: Decimal, currency: str) -> str:
 # --- exact JSON ---------------------------------------------------------------
 
 
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
 def _encode(value: Any, out: list[str]) -> None:
-    if isinstance(value, Decimal):
+    if isinstance(value, str):
+        out.append(_encode_str(value))
+    elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("NaN and Infinity cannot be written as JSON")
         out.append(format(value, "f"))
+    elif value is None or isinstance(value, bool):
+        out.append(_LITERALS[value])
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
     elif isinstance(value, float):
         raise TypeError("refusing to write a binary float as money-safe JSON; use Decimal")
-    elif value is None or isinstance(value, (bool, int, str)):
-        out.append(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, Mapping):
         out.append("{")
         for index, (key, item) in enumerate(value.items()):
             if index:
                 out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(_encode_str(str(key)))
             out.append(":")
             _encode(item, out)
         out.append("}")

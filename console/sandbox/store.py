@@ -29,6 +29,7 @@ from console.sandbox.errors import (
     payment_not_found,
     refund_not_found,
 )
+from console.sqlite_files import connect_private
 
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60
 """Idempotency keys are honoured for 24 hours, as Stripe does."""
@@ -122,12 +123,7 @@ class Store:
         self._clock = clock or utc_now
         self._new_id = id_factory or random_id
         self._lock = threading.Lock()
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 10000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn = connect_private(self.path, busy_timeout_ms=10_000)
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.executescript(_SCHEMA)
         self.api_key = self._ensure_api_key()

@@ -17,6 +17,7 @@ CORE_MODULES = [
     "console.config",
     "console.credentials",
     "console.journal",
+    "console.sqlite_files",
     "console.operations",
     "console.sandbox",
     "console.sandbox.app",
