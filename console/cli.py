@@ -31,10 +31,10 @@ from console.config import (
     Settings,
     check_base_url,
     default_config_path,
-    is_loopback_host,
     load_settings,
     save_settings,
 )
+from console.hosts import is_loopback
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
@@ -501,7 +501,7 @@ def _login_mode(existing: Profile | None, base_url: str | None, key: str) -> Mod
         return existing.mode
     inferred = infer_mode(key)
     host = (base_url or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-    if inferred != "live" and is_loopback_host(host):
+    if inferred != "live" and is_loopback(host):
         return "sandbox"
     return inferred or "test"
 

@@ -17,7 +17,6 @@ as JSON). API keys live in the OS keyring
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tempfile
@@ -36,6 +35,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from console import money
 from console.api.models import describe
+from console.hosts import is_loopback
 
 APP_NAME = "payments-console"
 ENV_PREFIX = "PAYMENTS_CONSOLE_"
@@ -65,15 +65,6 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(url: str) -> str:
     """The URL without a trailing slash; https, or http only to a loopback host."""
     url = url.strip().rstrip("/")
@@ -89,7 +80,7 @@ def check_base_url(url: str) -> str:
         raise ValueError("base URL must not contain a user name or password")
     if parts.query or parts.fragment:
         raise ValueError("base URL must not contain a query or fragment")
-    if parts.scheme == "http" and not is_loopback_host(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ValueError("base URL must use https:// (plain http:// only for 127.0.0.1/localhost)")
     return url
 

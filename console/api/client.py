@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
 import random
 import re
@@ -53,6 +52,7 @@ from console.api.errors import (
     ResponseFormatError,
 )
 from console.api.models import ErrorBody, Payment, PaymentCreate, Refund, RefundCreate, describe
+from console.hosts import is_loopback
 
 __all__ = ["MAX_RESPONSE_BYTES", "MAX_RETRY_AFTER", "USER_AGENT", "PaymentsClient"]
 
@@ -149,16 +149,6 @@ class _AttemptFailed(Exception):
         self.error = error
         self.retryable = retryable
         self.maybe_done = maybe_done
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def normalize_base_url(base_url: str) -> str:

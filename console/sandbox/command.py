@@ -6,13 +6,13 @@ Import-light: FastAPI and uvicorn are imported by `run`, not when the CLI is bui
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sys
 from pathlib import Path
 
 import platformdirs
 
+from console.hosts import is_loopback
 from console.sandbox.faults import ENV_PREFIX, Faults
 
 DEFAULT_HOST = "127.0.0.1"
@@ -22,15 +22,6 @@ DEFAULT_PORT = 8000
 def default_db_path() -> Path:
     """Where the sandbox keeps its data unless --db says otherwise."""
     return Path(platformdirs.user_data_dir("payments-console", appauthor=False)) / "sandbox.db"
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _rate(text: str) -> float:

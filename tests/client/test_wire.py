@@ -8,7 +8,8 @@ import pytest
 
 from console import __version__
 from console.api import Payment, PaymentCreate, PaymentsClient
-from console.api.client import USER_AGENT, is_loopback, normalize_base_url
+from console.api.client import USER_AGENT, normalize_base_url
+from console.hosts import is_loopback
 from tests.client.rawserver import reply, response, serve
 
 KEY = "sk_test_wire0000"

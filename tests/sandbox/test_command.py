@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from console.cli import build_parser
+from console.hosts import is_loopback
 from console.sandbox import command
 from console.sandbox.faults import Faults
 from tests.sandbox.process import start_sandbox
@@ -63,7 +64,7 @@ def test_a_host_that_is_not_loopback_needs_public(
      ("sandbox.local", False)],
 )  # fmt: skip
 def test_loopback_hosts(host: str, loopback: bool) -> None:
-    assert command.is_loopback(host) is loopback
+    assert is_loopback(host) is loopback
 
 
 def test_a_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:

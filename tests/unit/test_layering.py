@@ -18,6 +18,7 @@ CORE_MODULES = [
     "console.credentials",
     "console.journal",
     "console.sqlite_files",
+    "console.hosts",
     "console.operations",
     "console.sandbox",
     "console.sandbox.app",
