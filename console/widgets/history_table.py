@@ -68,7 +68,15 @@ class HistoryFilter(Input):
 
 
 class HistoryTable(DataTable[str | Text | Content]):
-    """Rows of journal entries, appended a page at a time; knows each row's payment ID."""
+    """Rows of journal entries, appended a page at a time; knows each row's payment ID.
+
+    Home and End go to the first and last loaded row (End thus loads the next page).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False, id="history.first"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="history.last"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

@@ -1,0 +1,150 @@
+"""History screen with a big journal: 100,000 entries next to 100, in the same run.
+
+Measures, in a headless app at 100x30, (1) opening the history screen until its first
+page is on screen and (2) one filter keystroke until the filtered rows are on screen,
+then both together. The filter's debounce is cut to 1 ms here so that its fixed pause
+does not dilute the ratio: what is compared is the work. Rounds alternate between the
+two journals so that drift hits both alike. Target: 100,000 entries cost at most 1.5x
+what 100 cost. `.venv/bin/python -m bench.history`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.api.client import PaymentsClient
+from console.app import make_app
+from console.config import Profile, Settings
+from console.journal import Journal, Status
+from console.screens import history
+from console.screens.history import HistoryScreen
+
+SIZES = (100_000, 100)
+ROUNDS = 15
+KEYSTROKE = "7"
+TARGET = 1.5
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def fill_journal(journal: Journal, count: int) -> None:
+    """`count` plausible entries: payments and refunds, mostly succeeded, some failed,
+    a few unknown; amounts and IDs vary so that filters match some rows and not others."""
+    statuses: tuple[Status, ...] = ("succeeded",) * 8 + ("failed", "unknown")
+    for number in range(count):
+        now = START + timedelta(seconds=30 * number)
+        payment_id = f"pay_{number * 7919 % 1_000_003:07d}"
+        kind = "refund" if number % 4 == 3 else "payment"
+        amount = Decimal(number % 50_000 + 100).scaleb(-2)
+        request = {"payment_id": payment_id} if kind == "refund" else {"source": "tok_visa"}
+        entry = journal.record_pending(
+            kind=kind,
+            profile="bench",
+            idempotency_key=f"{number:08x}-bench",
+            request={**request, "amount": amount},
+            now=now,
+            payment_id=payment_id,
+            amount=amount,
+            currency="USD",
+        )
+        status = statuses[number % len(statuses)]
+        response = {"id": f"refund_{number:07d}" if kind == "refund" else payment_id}
+        journal.record_result(
+            entry,
+            status=status,
+            now=now,
+            response=response if status == "succeeded" else None,
+            error=None if status == "succeeded" else "bench",
+        )
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.0005)
+
+
+async def _open_and_filter(pilot: Pilot[None]) -> tuple[float, float]:
+    """Seconds to open history (first page shown), then to apply one keystroke."""
+    screen = HistoryScreen()
+    started = time.perf_counter()
+    await pilot.app.push_screen(screen)
+    await _until(lambda: screen.total > 0)
+    await pilot.pause()
+    opened = time.perf_counter() - started
+    started = time.perf_counter()
+    await pilot.press(KEYSTROKE)
+    await _until(lambda: screen.filter_text == KEYSTROKE)
+    await pilot.pause()
+    filtered = time.perf_counter() - started
+    await pilot.app.pop_screen()
+    await pilot.pause()
+    return opened, filtered
+
+
+async def _measure(journals: dict[int, Journal]) -> dict[int, tuple[list[float], list[float]]]:
+    """One app; each round opens history on each journal in turn (ctx.journal swapped)."""
+    history.DEBOUNCE_SECONDS = 0.001
+    profile = Profile(name="bench", base_url="http://127.0.0.1:9/v1", mode="sandbox")
+    timings: dict[int, tuple[list[float], list[float]]] = {size: ([], []) for size in journals}
+    app = make_app(
+        client=PaymentsClient(profile.base_url, "sk_test_bench_never_sent"),
+        journal=journals[SIZES[0]],
+        settings=Settings(profiles={"bench": profile}, default_profile="bench"),
+        profile=profile,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for number in range(ROUNDS + 1):
+            order = list(journals) if number % 2 else list(reversed(journals))
+            for size in order:
+                app.ctx.journal = journals[size]
+                opened, filtered = await _open_and_filter(pilot)
+                if number:  # the first round warms caches up
+                    timings[size][0].append(opened)
+                    timings[size][1].append(filtered)
+    return timings
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        journals = {}
+        for size in SIZES:
+            journals[size] = Journal(Path(directory) / f"journal-{size}.sqlite3")
+            fill_journal(journals[size], size)
+        try:
+            timings = asyncio.run(_measure(journals))
+        finally:
+            for journal in journals.values():
+                journal.close()
+    big, small = SIZES
+    rows = {
+        "open history": (timings[big][0], timings[small][0]),
+        f"one filter keystroke ({KEYSTROKE!r})": (timings[big][1], timings[small][1]),
+        "open + keystroke": (
+            [a + b for a, b in zip(*timings[big], strict=True)],
+            [a + b for a, b in zip(*timings[small], strict=True)],
+        ),
+    }
+    print("| benchmark | ours | baseline | ratio | target |")
+    print("|---|---|---|---|---|")
+    for name, (ours_times, base_times) in rows.items():
+        ours, baseline = statistics.median(ours_times), statistics.median(base_times)
+        ratio = ours / baseline
+        verdict = "ok" if ratio <= TARGET else "MISSED"
+        print(
+            f"| history: {name}, median ({big:,} vs {small:,} journal entries) "
+            f"| {ours * 1000:.1f} ms | {baseline * 1000:.1f} ms | {ratio:.2f}x "
+            f"| <= {TARGET:.1f}x ({verdict}) |"
+        )
+
+
+if __name__ == "__main__":
+    main()

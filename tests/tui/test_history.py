@@ -1,0 +1,227 @@
+"""Pilot tests of the history screen: newest first, filter, open, export, paging."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Label
+
+from bench.history import fill_journal
+from console import operations
+from console.api.errors import CardError
+from console.api.models import PaymentCreate, RefundCreate
+from console.screens.history import HistoryScreen
+from console.screens.payment_detail import PaymentDetailScreen
+from console.widgets.history_table import PAGE_SIZE, HistoryTable
+from tests.tui.sandboxed import Console, build_console, ticking_clock
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[Console]:
+    built = build_console(tmp_path)
+    yield built
+    await built.aclose()
+
+
+async def record_activity(console: Console) -> None:
+    """Through the console's journal: pay_0001, pay_0002, pay_0003 declined, pay_0004,
+    and refunds of pay_0001 and pay_0004."""
+    client, journal, clock = console.client(), console.journal, ticking_clock()
+
+    async def pay(amount: str, source: str = "tok_visa") -> str:
+        request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
+        return (await operations.create_payment(client, journal, "shop", request, clock=clock)).id
+
+    async def refund(payment_id: str, amount: str) -> None:
+        request = RefundCreate(payment_id=payment_id, amount=Decimal(amount))
+        await operations.create_refund(client, journal, "shop", request, clock=clock)
+
+    first = await pay("100.00")
+    await pay("25.50")
+    await refund(first, "40.00")
+    with pytest.raises(CardError):
+        await pay("19.99", source="tok_chargeDeclined")
+    third = await pay("250.00")
+    await refund(third, "25.00")
+
+
+async def open_history(pilot: Pilot[None]) -> HistoryScreen:
+    await pilot.press("h")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, HistoryScreen)
+    return screen
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_filter(pilot: Pilot[None], text: str) -> None:
+    """Type into the filter and wait for the debounced query to land."""
+    await pilot.press(*text)
+    await pilot.pause(0.2)
+    await settle(pilot)
+
+
+def rows(screen: HistoryScreen) -> list[tuple[str, ...]]:
+    table = screen.query_one(HistoryTable)
+    return [tuple(str(cell) for cell in table.get_row_at(n)) for n in range(table.row_count)]
+
+
+def label(screen: HistoryScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).render())
+
+
+async def test_every_operation_newest_first(console: Console) -> None:
+    await record_activity(console)
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one(HistoryTable)
+        assert [str(column.label) for column in table.columns.values()] == [
+            "Time (UTC)",
+            "Kind",
+            "Payment",
+            "Amount",
+            "Status",
+            "Key",
+        ]
+        assert [row[1:5] for row in rows(screen)] == [
+            ("refund", "pay_0004", "USD 25.00", "SUCCEEDED"),
+            ("payment", "pay_0004", "USD 250.00", "SUCCEEDED"),
+            ("payment", "pay_0003", "USD 19.99", "FAILED"),
+            ("refund", "pay_0001", "USD 40.00", "SUCCEEDED"),
+            ("payment", "pay_0002", "USD 25.50", "SUCCEEDED"),
+            ("payment", "pay_0001", "USD 100.00", "SUCCEEDED"),
+        ]
+        entry = console.journal.recent(1)[0]
+        assert rows(screen)[0][0] == f"{entry.created_at:%Y-%m-%d %H:%M:%S}"
+        assert rows(screen)[0][5] == entry.idempotency_key[:8] + "…"
+        assert label(screen, "#history-count") == "6 operations, newest first"
+        assert screen.query_one("#history-filter", Input).has_focus
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("pay_0001", [("refund", "USD 40.00"), ("payment", "USD 100.00")]),
+        ("failed", [("payment", "USD 19.99")]),
+        ("25", [("refund", "USD 25.00"), ("payment", "USD 250.00"), ("payment", "USD 25.50")]),
+        ("refund 40", [("refund", "USD 40.00")]),
+    ],
+)
+async def test_filter_as_you_type(
+    console: Console, typed: str, expected: list[tuple[str, str]]
+) -> None:
+    await record_activity(console)
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        await type_filter(pilot, typed)
+        assert [(row[1], row[3]) for row in rows(screen)] == expected
+        count = len(expected)
+        noun = "operation" if count == 1 else "operations"
+        assert label(screen, "#history-count") == f"{count} {noun} match “{typed}”"
+
+
+async def test_filter_keystrokes_are_debounced(console: Console) -> None:
+    await record_activity(console)
+    queried: list[str] = []
+    page = console.journal.page
+
+    def counting_page(filter_text: str = "", offset: int = 0, limit: int = 100) -> list:  # type: ignore[type-arg]
+        queried.append(filter_text)
+        return page(filter_text, offset, limit)
+
+    console.journal.page = counting_page  # type: ignore[method-assign]
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        await open_history(pilot)
+        queried.clear()
+        await type_filter(pilot, "pay_0004")
+    assert queried[-1] == "pay_0004"
+    assert len(queried) < len("pay_0004")
+
+
+async def test_enter_opens_the_payment(console: Console) -> None:
+    await record_activity(console)
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        await open_history(pilot)
+        await type_filter(pilot, "pay_0002")
+        await pilot.press("enter")  # from the filter to the table
+        await pilot.press("enter")  # opens the highlighted row's payment
+        await settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, PaymentDetailScreen)
+        assert detail.payment_id == "pay_0002"
+
+
+async def test_export_writes_the_filtered_rows_and_says_where(
+    console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await record_activity(console)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    monkeypatch.chdir(exports)
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        await type_filter(pilot, "refund")
+        await pilot.press("enter", "e")
+        await settle(pilot)
+        (written,) = exports.iterdir()
+        assert label(screen, "#history-status") == (
+            f"Exported 2 operations matching “refund” to {written}"
+        )
+    with written.open(newline="") as file:
+        exported = list(csv.DictReader(file))
+    assert [(row["kind"], row["payment_id"], row["amount"]) for row in exported] == [
+        ("refund", "pay_0004", "25.00"),
+        ("refund", "pay_0001", "40.00"),
+    ]
+
+
+async def test_pages_load_as_the_cursor_nears_the_end(tmp_path: Path) -> None:
+    console = build_console(tmp_path)
+    fill_journal(console.journal, PAGE_SIZE * 2 + 50)
+    try:
+        async with console.app.run_test(size=(100, 30)) as pilot:
+            screen = await open_history(pilot)
+            table = screen.query_one(HistoryTable)
+            assert table.row_count == PAGE_SIZE
+            assert label(screen, "#history-count") == (
+                "450 operations, newest first · 200 shown, more load as you scroll"
+            )
+            await pilot.press("down", "end")
+            await settle(pilot)
+            assert table.row_count == PAGE_SIZE * 2
+            await pilot.press("end")
+            await settle(pilot)
+            assert table.row_count == 450
+            assert label(screen, "#history-count") == "450 operations, newest first"
+            ids = [row[5] for row in rows(screen)]
+            assert len(set(ids)) == 450  # no row twice, none missing
+    finally:
+        await console.aclose()
+
+
+async def test_a_row_without_payment_id_says_so(console: Console) -> None:
+    assert console.network is not None
+    console.network.refuse = True
+    request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
+    client = console.app.ctx.require_client()
+    with pytest.raises(Exception, match="connect"):
+        await operations.create_payment(
+            client, console.journal, "shop", request, clock=ticking_clock()
+        )
+    async with console.app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+        (notice,) = pilot.app._notifications
+        assert notice.title == "Nothing to open"
