@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
@@ -164,8 +165,13 @@ class PaymentsConsoleApp(App[None]):
         return shown if isinstance(shown, str) else None
 
     def _typing(self) -> bool:
-        """True while a text field (or a searchable select) takes printable keys."""
-        focused = self.screen.focused
+        """True while a text field (or a searchable select) takes printable keys.
+
+        The command palette's own search field does not count: it asks what the screen
+        under it offers.
+        """
+        screen = next(s for s in reversed(self.screen_stack) if not isinstance(s, CommandPalette))
+        focused = screen.focused
         return focused is not None and focused.check_consume_key("a", "a")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -232,16 +238,26 @@ class PaymentsConsoleApp(App[None]):
             self.push_screen(screen_type())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every console action that applies now, then Textual's own (theme, keys, quit...)."""
+        """Every console action that applies now, then Textual's own (theme, keys, quit...).
+
+        Console actions are the bindings with an id (Textual's built-in ones have none).
+        """
+        offered: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            console_action = isinstance(active.node, (App, Screen)) and binding.action != "quit"
-            if active.enabled and binding.description and console_action:
-                yield SystemCommand(
-                    binding.description,
-                    binding.tooltip or binding.description,
-                    partial(self.run_action, binding.action, active.node),
-                )
+            if (
+                not active.enabled
+                or binding.id is None
+                or binding.action in offered | {"quit"}
+                or (binding.action == "back" and screen is self.screen_stack[0])
+            ):
+                continue
+            offered.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                partial(self.run_action, binding.action, active.node),
+            )
         yield from super().get_system_commands(screen)
 
 

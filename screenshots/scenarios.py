@@ -279,7 +279,7 @@ async def _new_payment(pilot: Pilot[Any]) -> None:
 
 async def _new_payment_currency(pilot: Pilot[Any]) -> None:
     await _new_payment(pilot)
-    await pilot.press(*"250", "tab")
+    await pilot.press(*"250", "tab", *"jp", "enter")  # picks JPY, then opens the list
     await pilot.pause()
 
 
@@ -326,7 +326,7 @@ async def _help(pilot: Pilot[Any]) -> None:
 
 SCENARIOS = (
     Scenario("home_empty", "Home, nothing sent yet", _home_empty),
-    Scenario("home_activity", "Home with recent activity and an unknown outcome", _home_activity),
+    Scenario("home", "Home with recent activity and an unknown outcome", _home_activity),
     Scenario("home_retry_confirm", "Retrying an operation with unknown outcome", _retry_confirm),
     Scenario("home_live", "The LIVE badge of a live-mode profile", _home_empty, mode="live"),
     Scenario("home_test", "The TEST badge of a test-mode profile", _home_empty, mode="test"),
@@ -341,7 +341,7 @@ SCENARIOS = (
         "new_payment_currency",
         "Searching the currency select",
         _new_payment_currency,
-        press=tuple("jp"),
+        press=tuple("swiss"),
     ),
     Scenario("new_payment_confirm", "The confirmation before charging", _confirm),
     Scenario("payment_detail", "A payment just taken", _paid),

@@ -19,9 +19,9 @@ class ConfirmScreen(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes", id="confirm.yes"),
-        Binding("n", "cancel", "No", id="confirm.no"),
-        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("y", "confirm", "Yes", id="confirm.yes", tooltip="Do what the dialog says"),
+        Binding("n", "cancel", "No", id="confirm.no", tooltip="Change nothing"),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Change nothing"),
     ]
 
     def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:

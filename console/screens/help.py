@@ -51,7 +51,7 @@ class HelpScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Keys", "Action", "What it does", "Id")
+        table.add_columns("Where", "Keys", "Action", "Id", "What it does")
         for where, bindings in binding_sections():
             for binding in bindings:
                 if not isinstance(binding, Binding):
@@ -60,5 +60,5 @@ class HelpScreen(ConsoleScreen[None]):
                     self.app.get_key_display(binding.with_key(key.strip()))
                     for key in binding.key.split(",")
                 )
-                table.add_row(where, keys, binding.description, binding.tooltip, binding.id or "")
+                table.add_row(where, keys, binding.description, binding.id or "", binding.tooltip)
                 where = ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,11 +22,12 @@ if TYPE_CHECKING:
 LOAD = "load-journal"
 RETRY = "retry"
 RECENT_LIMIT = 50
-COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 24), ("Amount", 18), ("Status", 9))
+AMOUNT_WIDTH = 15
+COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 30), ("Amount", AMOUNT_WIDTH), ("Status", 9))
 
 
 def describe_entry(entry: JournalEntry) -> str:
-    """'payment of USD 100.00 (tok_visa)', 'refund of USD 5.00 for pay_1', 'full refund of pay_1'."""
+    """'payment of USD 100.00 (tok_visa)', 'refund of USD 5.00 for pay_1', 'full refund of ...'."""
     if entry.kind == "payment":
         amount = amount_text(entry.amount, entry.currency)
         return f"payment of {amount} ({entry.request.get('source', '?')})"
@@ -98,12 +98,12 @@ class HomeScreen(ConsoleScreen[None]):
         unknown = await asyncio.to_thread(journal.unknown)
         return recent, unknown
 
-    def _row(self, entry: JournalEntry) -> tuple[str | Text | Content, ...]:
+    def _row(self, entry: JournalEntry) -> tuple[str | Content, ...]:
         return (
             local_time(entry.created_at, self.ctx.display_tz),
             entry.kind,
             entry.payment_id or "—",
-            Text(amount_text(entry.amount, entry.currency), justify="right"),
+            amount_text(entry.amount, entry.currency).rjust(AMOUNT_WIDTH),
             status_content(entry.status),
         )
 
@@ -123,8 +123,8 @@ class HomeScreen(ConsoleScreen[None]):
         title.display = table.display = bool(unknown)
         count = len(unknown)
         title.update(
-            f"⚠ {count} operation{'s' if count != 1 else ''} with an unknown outcome: "
-            "select one and press u to send it again (same idempotency key, never charged twice)"
+            f"⚠ {count} operation{'s' if count != 1 else ''} with an unknown outcome · "
+            "u sends it again with its idempotency key"
         )
         self._fill(table, unknown)
 

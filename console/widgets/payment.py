@@ -36,10 +36,13 @@ def payment_content(payment: Payment, tz: tzinfo | None) -> Content:
         _row("Description", payment.description or "—"),
     ]
     if payment.amount_refunded is not None:
-        remaining = payment.amount - payment.amount_refunded
         refunded = amount_text(payment.amount_refunded, payment.currency)
-        left = amount_text(max(remaining, Decimal(0)), payment.currency)
-        rows.append(_row("Refunded", f"{refunded} (remaining {left})"))
+        if payment.status == "succeeded":
+            left = amount_text(
+                max(payment.amount - payment.amount_refunded, Decimal(0)), payment.currency
+            )
+            refunded = f"{refunded} (remaining {left})"
+        rows.append(_row("Refunded", refunded))
     return Content("\n").join(rows)
 
 

@@ -96,7 +96,7 @@ async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None
         await pilot.press("question_mark")
         await pilot.pause()
         table = app.screen.query_one("#help-bindings", DataTable)
-        ids = {str(table.get_row_at(row)[-1]) for row in range(table.row_count)}
+        ids = {str(table.get_row_at(row)[3]) for row in range(table.row_count)}
     expected = {
         "new_payment",
         "find_payment",
@@ -266,3 +266,16 @@ def test_the_app_module_defers_the_http_client_the_keyring_and_the_sandbox() -> 
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_the_palette_lists_each_action_once_and_no_back_at_home(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen_stack[0])]
+        assert len(titles) == len(set(titles))
+        assert "Back" not in titles
+        assert "Focus Next" not in titles
+        assert {"New payment", "Find", "History", "Settings"} <= set(titles)

@@ -19,7 +19,7 @@ async def test_recent_activity_lists_the_journal_newest_first(harness: Harness) 
         await pilot.press("g")
         await settle(pilot)
         table = app.screen.query_one("#recent", DataTable)
-        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        rows = [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert [row[1:] for row in rows] == [
             ["payment", "—", "USD 19.99", "UNKNOWN"],
             ["payment", "pay_0003", "USD 5.00", "FAILED"],

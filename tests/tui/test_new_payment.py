@@ -11,7 +11,7 @@ from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen, validate_payment
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
-from console.widgets.currency import CurrencySelect
+from console.widgets.currency import CurrencySelect, find_currency
 from console.widgets.panels import ErrorPanel
 from screenshots.scenarios import Harness, settle, take_payment
 from tests.tui.helpers import gated_client, payments_in_sandbox, unreachable_client
@@ -158,10 +158,21 @@ async def test_the_currency_select_is_searchable(harness: Harness) -> None:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press("tab", *"jpy", "enter")
+        await pilot.press("tab", *"jpy")
         await pilot.pause()
         assert app.screen.query_one(CurrencySelect).value == "JPY"
-        assert isinstance(app.screen, NewPaymentScreen)  # "h", "s"... went to the search
+        await pilot.press("enter", *"swiss", "enter")  # the open list searches names too
+        await pilot.pause()
+        assert app.screen.query_one(CurrencySelect).value == "CHF"
+        assert isinstance(app.screen, NewPaymentScreen)  # "s" went to the search
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("e", "EGP"), ("eu", "EUR"), ("gbp", "GBP"), ("yen", "JPY"), ("swiss", "CHF"), ("qq", None)],
+)
+def test_currency_search_prefers_codes_then_names(query: str, code: str | None) -> None:
+    assert find_currency(query) == code
 
 
 async def test_the_form_locks_while_the_request_runs(harness: Harness) -> None:
