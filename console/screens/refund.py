@@ -1,28 +1,382 @@
-"""Refund a payment from the keyboard (issue 7)."""
+"""Refund a payment from the keyboard.
+
+From the home screen a full refund is `r`, the payment ID, Enter (loads the payment and
+pre-fills the amount with what remains), Enter (asks for confirmation), `y`. A partial
+amount is typed over the pre-filled one. Amounts are checked against the currency's
+decimals and the remaining amount before anything is sent; in live mode the merchant
+types the amount again to confirm. Refunds go through `operations.create_refund`, so the
+journal records them; a refund whose outcome is unknown is re-sent with its idempotency
+key when the merchant confirms it again.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import asyncio
+from decimal import Decimal
+from typing import Any, ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Input, Label, LoadingIndicator, Static
+
+from console import money, operations
+from console.api.errors import InvalidRequestError, NotFoundError, PaymentsError
+from console.api.models import Payment, Refund, RefundCreate
+from console.journal import JournalEntry
+from console.screens.confirm import ConfirmScreen
+from console.widgets.base import ConsoleScreen
+from console.widgets.errors import describe_error
+from console.widgets.format import payment_id_error
+from console.widgets.panels import ErrorPanel, FormField
+from console.widgets.refund_form import RefundFigures, RefundSummary, check_refund_amount
+
+LOAD = "refund-load"
+SEND = "refund-send"
+
+STALE_CODES = frozenset({"amount_invalid", "charge_already_refunded", "payment_failed"})
+"""Server refusals that may mean the payment changed since it was loaded: reload it."""
+
+AMOUNT_HINT = "Enter refunds the whole remaining amount; type a smaller amount for a partial one."
 
 
-class RefundScreen(Screen[None]):
+class LiveRefundConfirmScreen(ConfirmScreen):
+    """Live mode: the merchant types the amount again, then Enter confirms."""
+
+    def __init__(self, title: str, message: str, amount: Decimal, currency: str) -> None:
+        super().__init__(title, message, confirm_label="Refund")
+        self.amount = amount
+        self.currency = currency
+
+    def compose_extra(self) -> ComposeResult:
+        shown = money.quantize(self.amount, self.currency)
+        yield Label(f"LIVE mode: type {shown} again, then Enter.", id="live-confirm-prompt")
+        yield Input(id="live-confirm-amount", restrict=r"[0-9.,]*")
+        yield Label("", id="live-confirm-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#live-confirm-amount", Input).focus()
+
+    def can_confirm(self) -> bool:
+        typed = self.query_one("#live-confirm-amount", Input).value
+        try:
+            matches = money.parse_amount(typed, self.currency) == self.amount
+        except money.AmountError:
+            matches = False
+        if not matches:
+            shown = money.quantize(self.amount, self.currency)
+            self.query_one("#live-confirm-error", Label).update(
+                f"Type exactly {shown} to confirm this refund (escape cancels)."
+            )
+        return matches
+
+    @on(Input.Submitted, "#live-confirm-amount")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
+
+class RefundScreen(ConsoleScreen[None]):
     """Refund a payment: asks for its ID first when none is given."""
 
+    SCREEN_TITLE = "Refund"
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="refund.back")
+        Binding(
+            "ctrl+s",
+            "submit",
+            "Refund",
+            id="refund.submit",
+            tooltip="Check the amount and ask for confirmation (Enter in the amount field)",
+        ),
+        Binding(
+            "ctrl+l",
+            "reload",
+            "Reload payment",
+            id="refund.reload",
+            tooltip="Fetch the payment again (refunded so far, remaining)",
+        ),
     ]
 
     def __init__(self, payment_id: str | None = None) -> None:
         super().__init__()
         self.payment_id = payment_id
+        self.figures: RefundFigures | None = None
+        self._unknown: tuple[RefundCreate, str] | None = None
+        """A refund whose outcome is unknown and its idempotency key, to re-send as is."""
+        self._sending = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Label("Refund a payment", id="refund-title")
-        yield Input(value=self.payment_id or "", placeholder="pay_...", id="refund-payment-id")
-        yield Footer()
+    @property
+    def shown_payment_id(self) -> str | None:
+        return self.figures.payment.id if self.figures is not None else None
+
+    def compose_body(self) -> ComposeResult:
+        yield FormField(
+            "Payment ID",
+            Input(value=self.payment_id or "", placeholder="pay_...", id="refund-payment-id"),
+            name="refund-payment-id",
+        )
+        with Horizontal(id="refund-progress", classes="progress-row"):
+            yield LoadingIndicator()
+            yield Label("", id="refund-progress-text")
+        yield RefundSummary(id="refund-summary")
+        yield FormField(
+            "Amount to refund",
+            Input(placeholder="amount", id="refund-amount", disabled=True),
+            name="refund-amount",
+        )
+        yield Label(AMOUNT_HINT, id="refund-hint")
+        yield ErrorPanel(id="refund-error")
+        yield Static("", id="refund-result", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#refund-progress").display = False
+        self.query_one("#refund-result").display = False
+        self.query_one("#refund-hint").display = False
+        if self.payment_id:
+            self._load(self.payment_id, keep_amount=False)
+        else:
+            self.query_one("#refund-payment-id", Input).focus()
+
+    # --- loading the payment -----------------------------------------------------
+
+    @on(Input.Submitted, "#refund-payment-id")
+    def _id_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._load(event.value.strip(), keep_amount=False)
+
+    @on(Input.Changed, "#refund-payment-id")
+    def _id_changed(self, event: Input.Changed) -> None:
+        self._field("refund-payment-id").set_error(None)
+        if self.figures is not None and event.value.strip() != self.figures.payment.id:
+            self._forget_payment()
+
+    def action_reload(self) -> None:
+        payment_id = self.query_one("#refund-payment-id", Input).value.strip()
+        self._load(payment_id, keep_amount=True)
+
+    def _load(self, payment_id: str, *, keep_amount: bool) -> None:
+        problem = payment_id_error(payment_id)
+        self._field("refund-payment-id").set_error(problem)
+        if problem is not None:
+            self.query_one("#refund-payment-id", Input).focus()
+            return
+        self._progress(f"Loading {payment_id}…")
+        self.load(payment_id, keep_amount)
+
+    @work(exclusive=True, group=LOAD, exit_on_error=False)
+    async def load(
+        self, payment_id: str, keep_amount: bool
+    ) -> tuple[str, Payment, list[JournalEntry], bool]:
+        payment = await self.ctx.require_client().get_payment(payment_id)
+        refunds = await asyncio.to_thread(self.ctx.journal.refunds_for, payment.id)
+        return payment_id, payment, refunds, keep_amount
+
+    def _loaded(self, payment_id: str, payment: Payment, refunds: list[JournalEntry]) -> bool:
+        """Show a freshly loaded payment; False when the answer is stale."""
+        if payment_id != self.query_one("#refund-payment-id", Input).value.strip():
+            return False  # the merchant typed another ID meanwhile
+        self.figures = RefundFigures.of(payment, refunds)
+        self.query_one(RefundSummary).show(self.figures, self.ctx.display_tz)
+        self.refresh_bindings()
+        return True
+
+    def _prepare_amount(self, *, keep_amount: bool) -> None:
+        """Enable the amount field (pre-filled with what remains) or say why not."""
+        assert self.figures is not None
+        amount = self.query_one("#refund-amount", Input)
+        field = self._field("refund-amount")
+        field.query_one(".field-label", Label).update(f"Amount to refund ({self.figures.currency})")
+        blocked = self.figures.blocked()
+        amount.disabled = blocked is not None
+        self.query_one("#refund-hint").display = blocked is None
+        if blocked is not None:
+            if not keep_amount:
+                amount.value = ""
+            field.set_error(None)
+            self.query_one(ErrorPanel).show_message("Nothing to refund", blocked)
+            self.query_one("#refund-payment-id", Input).focus()
+            return
+        if not keep_amount or not amount.value.strip():
+            amount.value = self.figures.remaining_text()
+        self._check_amount(amount.value)
+        amount.focus()
+
+    def _forget_payment(self) -> None:
+        self.figures = None
+        self.query_one(RefundSummary).hide()
+        self.query_one("#refund-amount", Input).disabled = True
+        self.query_one("#refund-hint").display = False
+        self._field("refund-amount").set_error(None)
+        self.refresh_bindings()
+
+    # --- the amount --------------------------------------------------------------
+
+    @on(Input.Changed, "#refund-amount")
+    def _amount_changed(self, event: Input.Changed) -> None:
+        if self.figures is not None:
+            self._check_amount(event.value)
+
+    def _check_amount(self, text: str) -> Decimal | None:
+        assert self.figures is not None
+        try:
+            amount = check_refund_amount(text, self.figures)
+        except money.AmountError as exc:
+            self._field("refund-amount").set_error(str(exc))
+            return None
+        self._field("refund-amount").set_error(None)
+        return amount
+
+    @on(Input.Submitted, "#refund-amount")
+    def _amount_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return self.figures is not None and self.figures.blocked() is None
+        return True
+
+    def action_submit(self) -> None:
+        """Check the amount, then ask for confirmation (a typed one in live mode)."""
+        if self.figures is None or self._sending:
+            return
+        amount = self._check_amount(self.query_one("#refund-amount", Input).value)
+        if amount is None:
+            self.query_one("#refund-amount", Input).focus()
+            return
+        figures = self.figures
+        message = figures.confirmation(amount)
+        profile = self.ctx.profile
+        question: ConfirmScreen
+        if profile is not None and profile.mode == "live":
+            question = LiveRefundConfirmScreen(
+                "Confirm live refund", message, amount, figures.currency
+            )
+        else:
+            question = ConfirmScreen("Confirm refund", message, confirm_label="Refund")
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._send(figures, amount)
+
+        self.app.push_screen(question, answered)
+
+    # --- sending -----------------------------------------------------------------
+
+    def _send(self, figures: RefundFigures, amount: Decimal) -> None:
+        self.query_one(ErrorPanel).clear()
+        self.query_one("#refund-result").display = False
+        self._progress(f"Refunding {figures.show(amount)} of {figures.payment.id}…")
+        self._lock(True)
+        self.send(figures, amount)
+
+    @work(exclusive=True, group=SEND, exit_on_error=False)
+    async def send(self, figures: RefundFigures, amount: Decimal) -> tuple[RefundFigures, Refund]:
+        ctx = self.ctx
+        client = ctx.require_client()
+        request = RefundCreate(payment_id=figures.payment.id, amount=amount)
+        if self._unknown is not None and self._unknown[0] == request:
+            key = self._unknown[1]
+            entry = await asyncio.to_thread(self._unknown_entry, key)
+            if entry is not None:
+                result = await operations.retry(client, ctx.journal, entry, clock=ctx.clock)
+                assert isinstance(result, Refund)
+                return figures, result
+        else:
+            key = operations.new_idempotency_key()
+        self._unknown = (request, key)
+        refund = await operations.create_refund(
+            client,
+            ctx.journal,
+            ctx.profile_name,
+            request,
+            clock=ctx.clock,
+            idempotency_key=key,
+            currency=figures.currency,
+        )
+        return figures, refund
+
+    def _unknown_entry(self, key: str) -> int | None:
+        """The journal entry of an unknown-outcome refund sent with `key`, if still unknown."""
+        for entry in self.ctx.journal.unknown():
+            if entry.idempotency_key == key:
+                return entry.id
+        return None
+
+    def _refunded(self, figures: RefundFigures, refund: Refund) -> None:
+        self._unknown = None
+        self.figures = after = figures.after(refund.amount)
+        self.query_one(RefundSummary).show(after, self.ctx.display_tz)
+        result = self.query_one("#refund-result", Static)
+        result.update(
+            Content.assemble(
+                ("Refund sent", "bold $success"),
+                "\n",
+                f"{refund.id}: {after.show(refund.amount)} of {refund.payment_id} "
+                f"({refund.status}). Remaining now {after.show(after.remaining)}.",
+            )
+        )
+        result.display = True
+        self._prepare_amount(keep_amount=False)
+        if after.blocked() is not None:
+            self.query_one(ErrorPanel).clear()
+
+    def _send_failed(self, error: BaseException) -> None:
+        outcome_unknown = isinstance(error, PaymentsError) and error.outcome_unknown
+        if not outcome_unknown:
+            self._unknown = None
+        title, message = describe_error(error)
+        if outcome_unknown:
+            message = f"{message} Or press Enter to confirm the same refund again here."
+        elif isinstance(error, InvalidRequestError) and error.code in STALE_CODES:
+            message = f"{message} The payment is loaded again to show what remains now."
+            self.action_reload()
+        self.query_one(ErrorPanel).show_message(title, message)
+        self.query_one("#refund-amount", Input).focus()
+
+    # --- worker results ----------------------------------------------------------
+
+    def work_succeeded(self, group: str, result: Any) -> None:
+        self._progress(None)
+        if group == LOAD:
+            payment_id, payment, refunds, keep_amount = result
+            if self._loaded(payment_id, payment, refunds):
+                if not keep_amount:
+                    self.query_one(ErrorPanel).clear()
+                self._prepare_amount(keep_amount=keep_amount)
+        elif group == SEND:
+            self._lock(False)
+            self._refunded(*result)
+
+    def work_failed(self, group: str, error: BaseException) -> None:
+        self._progress(None)
+        if group == SEND:
+            self._lock(False)
+            self._send_failed(error)
+            return
+        if isinstance(error, NotFoundError):
+            self._forget_payment()
+            self._field("refund-payment-id").set_error("Payment not found")
+        else:
+            self.query_one(ErrorPanel).show_error(error)
+        if self.figures is None:
+            self.query_one("#refund-payment-id", Input).focus()
+
+    # --- helpers -----------------------------------------------------------------
+
+    def _field(self, name: str) -> FormField:
+        return self.query_one(f"#field-{name}", FormField)
+
+    def _progress(self, text: str | None) -> None:
+        self.query_one("#refund-progress").display = text is not None
+        self.query_one("#refund-progress-text", Label).update(text or "")
+
+    def _lock(self, locked: bool) -> None:
+        """No editing and no second submit while a refund is being sent."""
+        self._sending = locked
+        self.query_one("#refund-payment-id", Input).disabled = locked
+        amount = self.query_one("#refund-amount", Input)
+        amount.disabled = locked or self.figures is None or self.figures.blocked() is not None

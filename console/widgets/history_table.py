@@ -51,6 +51,10 @@ def needs_next_page(cursor_row: int, loaded: int, total: int) -> bool:
 
 def count_text(total: int, loaded: int, filter_text: str) -> str:
     """'1,234 operations match “failed” · 200 shown, more load as you scroll'."""
+    if total == 0:
+        if filter_text:
+            return f"No operation matches “{filter_text}”"
+        return "No operations yet: the payments and refunds this console sends appear here"
     noun = "operation" if total == 1 else "operations"
     text = f"{total:,} {noun}"
     text += f" match “{filter_text}”" if filter_text else ", newest first"

@@ -1,0 +1,229 @@
+"""Pilot tests of the settings screen: profiles, keys in an in-memory keyring, theme."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Select
+
+from console import credentials
+from console.config import Profile, load_settings
+from console.screens.settings import SettingsScreen
+from tests.tui.sandboxed import BASE_URL, Console, MemoryKeyring, build_console
+
+LIVE_KEY = "sk_live_abcdefghijklmnop5678"
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    for name in list(os.environ):
+        if name.startswith("PAYMENTS_"):
+            monkeypatch.delenv(name)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+async def console(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Console]:
+    built = build_console(tmp_path)
+    credentials.set_key("shop", built.api_key)
+    yield built
+    await built.aclose()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_settings(pilot: Pilot[None]) -> SettingsScreen:
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SettingsScreen)
+    return screen
+
+
+def text(screen: SettingsScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def fill(pilot: Pilot[None], selector: str, value: str) -> None:
+    """Focus a field and replace its text, as a merchant pastes a URL or a key."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.pause()
+    field.value = ""
+    field.insert_text_at_cursor(value)
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot[None], selector: str, value: str) -> None:
+    """Open a Select with Enter, move to `value` with the arrows, Enter."""
+    select: Select[str] = pilot.app.screen.query_one(selector, Select)
+    select.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    values = [option_value for _, option_value in select._options]
+    steps = values.index(value) - values.index(select.value)  # type: ignore[arg-type]
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await pilot.pause()
+    assert select.value == value
+
+
+async def test_shows_the_profile_and_its_key_masked(console: Console) -> None:
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        assert screen.selected == "shop"
+        assert screen.query_one("#profile-base-url", Input).value == BASE_URL
+        assert screen.query_one("#profile-mode", Select).value == "sandbox"
+        shown = text(screen, "#profile-key-shown")
+        assert shown == f"{credentials.mask(console.api_key)} (OS keyring)"
+        assert console.api_key not in pilot.app.export_screenshot()
+
+
+async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyring) -> None:
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        # add a profile with a key
+        await pilot.press("ctrl+n")
+        await pilot.press(*"live-shop")
+        await fill(pilot, "#profile-base-url", "https://api.example.com/v1")
+        await choose(pilot, "#profile-mode", "live")
+        await fill(pilot, "#profile-key", LIVE_KEY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text(screen, "#settings-status").startswith(
+            "Saved profile 'live-shop' (live, https://api.example.com/v1). "
+            "Key sk_live_…5678 stored in the OS keyring."
+        )
+        assert text(screen, "#profile-key-shown") == "sk_live_…5678 (OS keyring)"
+        assert screen.query_one("#profile-key", Input).value == ""
+        # edit it: another base URL
+        await fill(pilot, "#profile-base-url", "https://payments.example.org")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # pick a theme
+        await choose(pilot, "#settings-theme", "nord")
+        await settle(pilot)
+        assert pilot.app.theme == "nord"
+
+    on_disk = load_settings(console.config_path)
+    assert on_disk.profiles["live-shop"] == Profile(
+        name="live-shop", base_url="https://payments.example.org", mode="live"
+    )
+    assert on_disk.profiles["shop"].base_url == BASE_URL
+    assert on_disk.theme == "nord"
+    assert memory_keyring.passwords[("payments-console", "live-shop")] == LIVE_KEY
+    assert LIVE_KEY not in console.config_path.read_text()
+
+
+async def test_invalid_fields_are_refused_under_the_field(console: Console) -> None:
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("ctrl+n", *"bad name")
+        await fill(pilot, "#profile-base-url", "http://api.example.com")
+        await fill(pilot, "#profile-key", "short")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text(screen, "#profile-name-error").startswith("a profile name is 1 to 64")
+        assert text(screen, "#profile-base-url-error") == (
+            "base URL must use https:// (plain http:// only for 127.0.0.1/localhost)"
+        )
+        await fill(pilot, "#profile-name", "fine")
+        await fill(pilot, "#profile-base-url", "https://api.example.com")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text(screen, "#profile-key-error").startswith("That does not look like an API key")
+    assert "fine" not in load_settings(console.config_path).profiles
+
+
+async def test_connection_test_accepts_the_right_key_and_names_a_wrong_one(
+    console: Console,
+) -> None:
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        masked = credentials.mask(console.api_key)
+        assert text(screen, "#settings-status") == (
+            f"Connection OK: {BASE_URL} accepted the key {masked}."
+        )
+        await fill(pilot, "#profile-key", "sk_test_wrongwrongwrong1234")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert text(screen, "#settings-problem") == (
+            f"Key refused\n{BASE_URL} refused the key sk_test_…1234 (401). "
+            "Paste the right key under New key, then save."
+        )
+
+
+async def test_switch_profile_then_delete_the_other(
+    console: Console, memory_keyring: MemoryKeyring
+) -> None:
+    second = Profile(name="backup", base_url=BASE_URL, mode="test")
+    console.app.ctx.settings = console.settings.with_profile(second)
+    credentials.set_key("backup", console.api_key)
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("down")  # the list has the focus: highlight "backup"
+        await pilot.pause()
+        assert screen.selected == "backup"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert pilot.app.ctx.profile == second
+        assert text(screen, "#header-profile") == "profile backup"
+        assert text(screen, "#header-mode") == "TEST"
+        assert text(screen, "#settings-status") == (
+            "Now using profile 'backup' (test); it is the default."
+        )
+        await pilot.press("up", "delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert text(screen, "#settings-status") == "Deleted profile 'shop' and its key."
+        options = screen.query_one("#profile-list", OptionList)
+        assert options.option_count == 1
+        # the key of the profile in use can be removed too (after a confirmation)
+        await pilot.press("ctrl+r", "y")
+        await settle(pilot)
+        assert text(screen, "#profile-key-shown") == "none stored"
+    on_disk = load_settings(console.config_path)
+    assert list(on_disk.profiles) == ["backup"]
+    assert on_disk.default_profile == "backup"
+    assert memory_keyring.passwords == {}
+
+
+async def test_switching_to_a_profile_without_key_says_what_to_do(console: Console) -> None:
+    console.app.ctx.settings = console.settings.with_profile(
+        Profile(name="nokey", base_url="https://api.example.com", mode="test")
+    )
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("down", "ctrl+o")
+        await settle(pilot)
+        assert "Profile 'nokey' has no API key yet" in text(screen, "#settings-problem")
+        assert pilot.app.ctx.profile is not None
+        assert pilot.app.ctx.profile.name == "shop"
+
+
+async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    keyring.set_keyring(FailKeyring())
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        assert text(screen, "#profile-key-shown") == "unavailable (no usable keyring)"
+        problem = text(screen, "#settings-problem")
+        assert problem.startswith("No keyring\nNo usable OS keyring")
+        assert "PAYMENTS_API_KEY" in problem
+
