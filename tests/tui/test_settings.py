@@ -226,4 +226,3 @@ async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
         problem = text(screen, "#settings-problem")
         assert problem.startswith("No keyring\nNo usable OS keyring")
         assert "PAYMENTS_API_KEY" in problem
-
