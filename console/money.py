@@ -13,8 +13,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from iso4217 import Currency
-
 MAX_INTEGER_DIGITS = 8
 """Amounts are below 10**8 major units (100,000,000.00 USD is refused)."""
 
@@ -28,16 +26,23 @@ class AmountError(ValueError):
 
 
 @cache
+def _exponents() -> dict[str, int | None]:
+    """ISO 4217 code -> exponent (None for gold, SDRs ...), read on first use."""
+    from iso4217 import Currency
+
+    return {currency.code: currency.exponent for currency in Currency}
+
+
+@cache
 def currency_exponent(code: str) -> int:
     """Number of decimals of a currency (USD 2, JPY 0, KWD 3), from ISO 4217 data."""
     normalized = code.strip().upper()
-    try:
-        currency = Currency(normalized)
-    except ValueError:
-        raise AmountError(f"Unknown currency code '{code.strip()}'") from None
-    if currency.exponent is None:
+    if normalized not in _exponents():
+        raise AmountError(f"Unknown currency code '{code.strip()}'")
+    exponent = _exponents()[normalized]
+    if exponent is None:
         raise AmountError(f"{normalized} is not a currency payments can be made in")
-    return int(currency.exponent)
+    return exponent
 
 
 def normalize_currency(code: str) -> str:
@@ -49,7 +54,7 @@ def normalize_currency(code: str) -> str:
 @cache
 def currency_codes() -> tuple[str, ...]:
     """Every ISO 4217 code that has a minor unit, sorted."""
-    return tuple(sorted(c.code for c in Currency if c.exponent is not None))
+    return tuple(sorted(code for code, exponent in _exponents().items() if exponent is not None))
 
 
 def decimal_places(amount: Decimal) -> int:

@@ -1,20 +1,38 @@
-"""The wire contract and the one door to the Payment Processing API (no Textual here)."""
+"""The wire contract and the one door to the Payment Processing API (no Textual here).
 
-from console.api.client import PaymentsClient
-from console.api.errors import (
-    APIConnectionError,
-    APIError,
-    AuthenticationError,
-    CardError,
-    ForbiddenError,
-    IdempotencyError,
-    InvalidRequestError,
-    NotFoundError,
-    PaymentsError,
-    RateLimitError,
-    ResponseFormatError,
-)
-from console.api.models import ErrorBody, Payment, PaymentCreate, Refund, RefundCreate
+Names load on first use, so importing the models does not import httpx.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from console.api.client import PaymentsClient
+    from console.api.errors import (
+        APIConnectionError,
+        APIError,
+        AuthenticationError,
+        CardError,
+        ForbiddenError,
+        IdempotencyError,
+        InvalidRequestError,
+        NotFoundError,
+        PaymentsError,
+        RateLimitError,
+        ResponseFormatError,
+    )
+    from console.api.models import ErrorBody, Payment, PaymentCreate, Refund, RefundCreate
+
+_HOMES = {
+    "PaymentsClient": "client",
+    "ErrorBody": "models",
+    "Payment": "models",
+    "PaymentCreate": "models",
+    "Refund": "models",
+    "RefundCreate": "models",
+}
 
 __all__ = [
     "APIConnectionError",
@@ -35,3 +53,10 @@ __all__ = [
     "RefundCreate",
     "ResponseFormatError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'console.api' has no attribute {name!r}")
+    module = importlib.import_module(f"console.api.{_HOMES.get(name, 'errors')}")
+    return getattr(module, name)
