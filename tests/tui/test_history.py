@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,25 +12,19 @@ from textual.widgets import Input, Label
 
 from bench.history import fill_journal
 from console import operations
-from console.api.errors import CardError
+from console.api.errors import APIConnectionError, CardError
 from console.api.models import PaymentCreate, RefundCreate
 from console.screens.history import HistoryScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.history_table import PAGE_SIZE, HistoryTable
-from tests.tui.sandboxed import Console, build_console, ticking_clock
+from screenshots.scenarios import Harness, settle
+from tests.tui.helpers import unreachable_client
 
 
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    built = build_console(tmp_path)
-    yield built
-    await built.aclose()
-
-
-async def record_activity(console: Console) -> None:
+async def record_activity(harness: Harness) -> None:
     """Through the console's journal: pay_0001, pay_0002, pay_0003 declined, pay_0004,
     and refunds of pay_0001 and pay_0004."""
-    client, journal, clock = console.client(), console.journal, ticking_clock()
+    client, journal, clock = harness.client(), harness.journal, harness.console_clock
 
     async def pay(amount: str, source: str = "tok_visa") -> str:
         request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
@@ -58,12 +51,6 @@ async def open_history(pilot: Pilot[None]) -> HistoryScreen:
     return screen
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def type_filter(pilot: Pilot[None], text: str) -> None:
     """Type into the filter and wait for the debounced query to land."""
     await pilot.press(*text)
@@ -80,9 +67,9 @@ def label(screen: HistoryScreen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
 
 
-async def test_every_operation_newest_first(console: Console) -> None:
-    await record_activity(console)
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_every_operation_newest_first(harness: Harness) -> None:
+    await record_activity(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_history(pilot)
         table = screen.query_one(HistoryTable)
         assert [str(column.label) for column in table.columns.values()] == [
@@ -101,7 +88,7 @@ async def test_every_operation_newest_first(console: Console) -> None:
             ("payment", "pay_0002", "USD 25.50", "SUCCEEDED"),
             ("payment", "pay_0001", "USD 100.00", "SUCCEEDED"),
         ]
-        entry = console.journal.recent(1)[0]
+        entry = harness.journal.recent(1)[0]
         assert rows(screen)[0][0] == f"{entry.created_at:%Y-%m-%d %H:%M:%S}"
         assert rows(screen)[0][5] == entry.idempotency_key[:8] + "…"
         assert label(screen, "#history-count") == "6 operations, newest first"
@@ -118,10 +105,10 @@ async def test_every_operation_newest_first(console: Console) -> None:
     ],
 )
 async def test_filter_as_you_type(
-    console: Console, typed: str, expected: list[tuple[str, str]]
+    harness: Harness, typed: str, expected: list[tuple[str, str]]
 ) -> None:
-    await record_activity(console)
-    async with console.app.run_test(size=(100, 30)) as pilot:
+    await record_activity(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_history(pilot)
         await type_filter(pilot, typed)
         assert [(row[1], row[3]) for row in rows(screen)] == expected
@@ -130,17 +117,17 @@ async def test_filter_as_you_type(
         assert label(screen, "#history-count") == f"{count} {noun} match “{typed}”"
 
 
-async def test_filter_keystrokes_are_debounced(console: Console) -> None:
-    await record_activity(console)
+async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
+    await record_activity(harness)
     queried: list[str] = []
-    page = console.journal.page
+    page = harness.journal.page
 
     def counting_page(filter_text: str = "", offset: int = 0, limit: int = 100) -> list:  # type: ignore[type-arg]
         queried.append(filter_text)
         return page(filter_text, offset, limit)
 
-    console.journal.page = counting_page  # type: ignore[method-assign]
-    async with console.app.run_test(size=(100, 30)) as pilot:
+    harness.journal.page = counting_page  # type: ignore[method-assign]
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await open_history(pilot)
         queried.clear()
         await type_filter(pilot, "pay_0004")
@@ -148,9 +135,9 @@ async def test_filter_keystrokes_are_debounced(console: Console) -> None:
     assert len(queried) < len("pay_0004")
 
 
-async def test_enter_opens_the_payment(console: Console) -> None:
-    await record_activity(console)
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_enter_opens_the_payment(harness: Harness) -> None:
+    await record_activity(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await open_history(pilot)
         await type_filter(pilot, "pay_0002")
         await pilot.press("enter")  # from the filter to the table
@@ -162,13 +149,13 @@ async def test_enter_opens_the_payment(console: Console) -> None:
 
 
 async def test_export_writes_the_filtered_rows_and_says_where(
-    console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await record_activity(console)
+    await record_activity(harness)
     exports = tmp_path / "exports"
     exports.mkdir()
     monkeypatch.chdir(exports)
-    async with console.app.run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_history(pilot)
         await type_filter(pilot, "refund")
         await pilot.press("enter", "e")
@@ -185,40 +172,33 @@ async def test_export_writes_the_filtered_rows_and_says_where(
     ]
 
 
-async def test_pages_load_as_the_cursor_nears_the_end(tmp_path: Path) -> None:
-    console = build_console(tmp_path)
-    fill_journal(console.journal, PAGE_SIZE * 2 + 50)
-    try:
-        async with console.app.run_test(size=(100, 30)) as pilot:
-            screen = await open_history(pilot)
-            table = screen.query_one(HistoryTable)
-            assert table.row_count == PAGE_SIZE
-            assert label(screen, "#history-count") == (
-                "450 operations, newest first · 200 shown, more load as you scroll"
-            )
-            await pilot.press("down", "end")
-            await settle(pilot)
-            assert table.row_count == PAGE_SIZE * 2
-            await pilot.press("end")
-            await settle(pilot)
-            assert table.row_count == 450
-            assert label(screen, "#history-count") == "450 operations, newest first"
-            ids = [row[5] for row in rows(screen)]
-            assert len(set(ids)) == 450  # no row twice, none missing
-    finally:
-        await console.aclose()
-
-
-async def test_a_row_without_payment_id_says_so(console: Console) -> None:
-    assert console.network is not None
-    console.network.refuse = True
-    request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
-    client = console.app.ctx.require_client()
-    with pytest.raises(Exception, match="connect"):
-        await operations.create_payment(
-            client, console.journal, "shop", request, clock=ticking_clock()
+async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
+    fill_journal(harness.journal, PAGE_SIZE * 2 + 50)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one(HistoryTable)
+        assert table.row_count == PAGE_SIZE
+        assert label(screen, "#history-count") == (
+            "450 operations, newest first · 200 shown, more load as you scroll"
         )
-    async with console.app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("down", "end")
+        await settle(pilot)
+        assert table.row_count == PAGE_SIZE * 2
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.row_count == 450
+        assert label(screen, "#history-count") == "450 operations, newest first"
+        ids = [row[5] for row in rows(screen)]
+        assert len(set(ids)) == 450  # no row twice, none missing
+
+
+async def test_a_row_without_payment_id_says_so(harness: Harness) -> None:
+    request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
+    with pytest.raises(APIConnectionError):
+        await operations.create_payment(
+            unreachable_client(), harness.journal, "shop", request, clock=harness.console_clock
+        )
+    async with harness.app().run_test(size=(100, 30), notifications=True) as pilot:
         screen = await open_history(pilot)
         await pilot.press("down", "enter")
         await pilot.pause()

@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 
+from console.api.errors import CardError
+from console.api.models import Payment, PaymentCreate, RefundCreate
+from console.app import PaymentsConsoleApp
+from console.sandbox.faults import Faults
 from console.screens.confirm import ConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import LiveRefundConfirmScreen, RefundScreen
-from tests.tui.sandboxed import Console, build_console
+from screenshots.scenarios import Harness, settle
+from tests.tui.helpers import unreachable_client
 
 
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    built = build_console(tmp_path)
-    yield built
-    await built.aclose()
+async def pay(harness: Harness, amount: str = "100.00", source: str = "tok_visa") -> Payment:
+    """A payment made by another client (not in the console's journal)."""
+    async with harness.client() as client:
+        request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
+        return await client.create_payment(request)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def refund_elsewhere(harness: Harness, payment_id: str, amount: str | None = None) -> None:
+    """A refund made by another client."""
+    async with harness.client() as client:
+        await client.create_refund(
+            RefundCreate(payment_id=payment_id, amount=None if amount is None else Decimal(amount))
+        )
+
+
+async def refunded(harness: Harness, payment_id: str) -> Decimal | None:
+    async with harness.client() as client:
+        return (await client.get_payment(payment_id)).amount_refunded
 
 
 def text_of(pilot: Pilot[None], selector: str) -> str:
@@ -34,9 +45,9 @@ def text_of(pilot: Pilot[None], selector: str) -> str:
     return str(widget.render())
 
 
-async def test_full_refund_from_home_is_r_id_enter_enter_y(console: Console) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_full_refund_from_home_is_r_id_enter_enter_y(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await pilot.press("r", *payment.id, "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, RefundScreen)
@@ -52,13 +63,19 @@ async def test_full_refund_from_home_is_r_id_enter_enter_y(console: Console) -> 
         result = text_of(pilot, "#refund-result")
         assert "refund_0001" in result
         assert "Remaining now USD 0.00" in result
-    (entry,) = console.journal.refunds_for(payment.id)
+    (entry,) = harness.journal.refunds_for(payment.id)
     assert (entry.status, entry.amount, entry.object_id) == (
         "succeeded",
         Decimal("100.00"),
         "refund_0001",
     )
-    assert (await console.client().get_payment(payment.id)).refunded is True
+    assert await refunded(harness, payment.id) == Decimal("100.00")
+
+
+async def use(app: PaymentsConsoleApp, client: object) -> None:
+    """Swap the console's client (same profile), as if the network changed under it."""
+    assert app.ctx.profile is not None
+    await app.ctx.use_client(app.ctx.profile, client)  # type: ignore[arg-type]
 
 
 async def open_refund(pilot: Pilot[None], payment_id: str) -> RefundScreen:
@@ -85,9 +102,9 @@ def field_error(pilot: Pilot[None], name: str) -> str:
     return text_of(pilot, f"#{name}-error")
 
 
-async def test_partial_refund_then_the_rest(console: Console) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_partial_refund_then_the_rest(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press(*"30")  # typed over the pre-filled remaining amount
         assert screen.query_one("#refund-amount", Input).value == "30"
@@ -101,9 +118,9 @@ async def test_partial_refund_then_the_rest(console: Console) -> None:
         )
         assert "Remaining now USD 0.00" in text_of(pilot, "#refund-result")
         assert screen.query_one("#refund-amount", Input).disabled
-    amounts = [entry.amount for entry in console.journal.refunds_for(payment.id)]
+    amounts = [entry.amount for entry in harness.journal.refunds_for(payment.id)]
     assert amounts == [Decimal("70.00"), Decimal("30.00")]
-    assert (await console.client().get_payment(payment.id)).amount_refunded == Decimal("100.00")
+    assert await refunded(harness, payment.id) == Decimal("100.00")
 
 
 @pytest.mark.parametrize(
@@ -119,9 +136,9 @@ async def test_partial_refund_then_the_rest(console: Console) -> None:
         ("", "Enter an amount"),
     ],
 )
-async def test_amount_refused_before_sending(console: Console, typed: str, message: str) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_amount_refused_before_sending(harness: Harness, typed: str, message: str) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press("backspace", *typed)
         assert field_error(pilot, "refund-amount") == message
@@ -129,16 +146,16 @@ async def test_amount_refused_before_sending(console: Console, typed: str, messa
         await pilot.pause()
         assert pilot.app.screen is screen  # no confirmation
         assert screen.query_one("#refund-amount", Input).value == typed
-    assert console.journal.count() == 0
+    assert harness.journal.count() == 0
 
 
 async def test_refund_by_another_client_meanwhile_gets_the_servers_error(
-    console: Console,
+    harness: Harness,
 ) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
-        await console.refund(payment.id, "40.00")  # another client, after loading
+        await refund_elsewhere(harness, payment.id, "40.00")  # another client, after loading
         await confirm(pilot)
         error = text_of(pilot, "#refund-error")
         assert "Invalid refund amount" in error
@@ -148,23 +165,23 @@ async def test_refund_by_another_client_meanwhile_gets_the_servers_error(
         assert field_error(pilot, "refund-amount").startswith(
             "USD 100.00 is more than the USD 60.00 that remains"
         )
-    (entry,) = console.journal.refunds_for(payment.id)
+    (entry,) = harness.journal.refunds_for(payment.id)
     assert entry.status == "failed"
 
 
-async def test_fully_refunded_by_another_client_meanwhile(console: Console) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_fully_refunded_by_another_client_meanwhile(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await open_refund(pilot, payment.id)
-        await console.refund(payment.id)
+        await refund_elsewhere(harness, payment.id)
         await confirm(pilot)
         assert "has already been fully refunded" in text_of(pilot, "#refund-error")
 
 
-async def test_nothing_to_refund_on_a_fully_refunded_payment(console: Console) -> None:
-    payment = await console.pay("100.00")
-    await console.refund(payment.id)
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_nothing_to_refund_on_a_fully_refunded_payment(harness: Harness) -> None:
+    payment = await pay(harness)
+    await refund_elsewhere(harness, payment.id)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
         assert text_of(pilot, "#refund-error") == (
             "Nothing to refund\nPayment pay_0001 has already been fully refunded (USD 100.00)."
@@ -172,13 +189,11 @@ async def test_nothing_to_refund_on_a_fully_refunded_payment(console: Console) -
         assert screen.query_one("#refund-amount", Input).disabled
 
 
-async def test_nothing_to_refund_on_a_failed_payment(console: Console) -> None:
-    from console.api.errors import CardError
-
+async def test_nothing_to_refund_on_a_failed_payment(harness: Harness) -> None:
     with pytest.raises(CardError) as declined:
-        await console.pay("100.00", source="tok_chargeDeclined")
+        await pay(harness, source="tok_chargeDeclined")
     assert declined.value.payment_id is not None
-    async with console.app.run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, declined.value.payment_id)
         assert text_of(pilot, "#refund-error") == (
             "Nothing to refund\nPayment pay_0001 failed, so there is nothing to refund."
@@ -186,92 +201,91 @@ async def test_nothing_to_refund_on_a_failed_payment(console: Console) -> None:
         assert screen.query_one("#refund-amount", Input).disabled
 
 
-async def test_unknown_payment_keeps_the_id_for_correction(console: Console) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_unknown_payment_keeps_the_id_for_correction(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, "pay_9999")
         assert field_error(pilot, "refund-payment-id") == "Payment not found"
         assert screen.query_one("#refund-payment-id", Input).value == "pay_9999"
         assert not screen.query_one("#refund-summary").display
 
 
-async def test_a_malformed_id_is_refused_before_sending(console: Console) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_a_malformed_id_is_refused_before_sending(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await open_refund(pilot, "12345")
         assert field_error(pilot, "refund-payment-id").startswith("A payment ID starts with pay_")
 
 
-async def test_network_failure_keeps_the_amount(console: Console) -> None:
-    payment = await console.pay("100.00")
-    assert console.network is not None
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_network_failure_keeps_the_amount(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press(*"25.50")
-        console.network.refuse = True
+        await use(app, unreachable_client())
         await confirm(pilot)
         error = text_of(pilot, "#refund-error")
         assert error.startswith("Cannot reach the API")
         assert "Nothing was sent" in error
         assert screen.query_one("#refund-amount", Input).value == "25.50"
         assert screen.query_one("#refund-amount", Input).has_focus
-    (entry,) = console.journal.refunds_for(payment.id)
+    (entry,) = harness.journal.refunds_for(payment.id)
     assert entry.status == "failed"
 
 
-async def test_unknown_outcome_is_sent_again_with_the_same_key(console: Console) -> None:
-    payment = await console.pay("100.00")
-    assert console.network is not None
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
         await open_refund(pilot, payment.id)
         await pilot.press(*"10")
-        console.network.drop_posts = 1  # the refund is made, its answer lost
-        await confirm(pilot)
+        await use(
+            app, harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
+        )
+        await confirm(pilot)  # the refund is made, its answer lost
         assert text_of(pilot, "#refund-error").startswith("Outcome unknown")
-        (entry,) = console.journal.refunds_for(payment.id)
+        (entry,) = harness.journal.refunds_for(payment.id)
         assert entry.status == "unknown"
+        await use(app, harness.client())
         await confirm(pilot)  # the same refund again
         assert "Remaining now USD 90.00" in text_of(pilot, "#refund-result")
-    (again,) = console.journal.refunds_for(payment.id)  # the same entry, settled
+    (again,) = harness.journal.refunds_for(payment.id)  # the same entry, settled
     assert (again.id, again.status) == (entry.id, "succeeded")
-    assert (await console.client().get_payment(payment.id)).amount_refunded == Decimal("10.00")
+    assert await refunded(harness, payment.id) == Decimal("10.00")
 
 
-async def test_live_mode_asks_to_type_the_amount_again(tmp_path: Path) -> None:
-    console = build_console(tmp_path, mode="live")
-    try:
-        payment = await console.pay("100.00")
-        async with console.app.run_test(size=(100, 30)) as pilot:
-            await open_refund(pilot, payment.id)
-            await pilot.press(*"50", "enter")
-            await pilot.pause()
-            question = pilot.app.screen
-            assert isinstance(question, LiveRefundConfirmScreen)
-            await pilot.press("y", *"5", "enter")  # y alone does not confirm in live mode
-            await pilot.pause()
-            assert pilot.app.screen is question
-            assert text_of(pilot, "#live-confirm-error") == (
-                "Type exactly 50.00 to confirm this refund (escape cancels)."
-            )
-            await pilot.press("backspace", *"50.00", "enter")
-            await settle(pilot)
-            assert isinstance(pilot.app.screen, RefundScreen)
-            assert "Remaining now USD 50.00" in text_of(pilot, "#refund-result")
-    finally:
-        await console.aclose()
+async def test_live_mode_asks_to_type_the_amount_again(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app(mode="live").run_test(size=(100, 30)) as pilot:
+        await open_refund(pilot, payment.id)
+        await pilot.press(*"50", "enter")
+        await pilot.pause()
+        question = pilot.app.screen
+        assert isinstance(question, LiveRefundConfirmScreen)
+        await pilot.press("y", *"5", "enter")  # y alone does not confirm in live mode
+        await pilot.pause()
+        assert pilot.app.screen is question
+        assert text_of(pilot, "#live-confirm-error") == (
+            "Type exactly 50.00 to confirm this refund (escape cancels)."
+        )
+        await pilot.press("backspace", *"50.00", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RefundScreen)
+        assert "Remaining now USD 50.00" in text_of(pilot, "#refund-result")
 
 
-async def test_cancelled_confirmation_sends_nothing(console: Console) -> None:
-    payment = await console.pay("100.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_cancelled_confirmation_sends_nothing(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press("enter", "n")
         await settle(pilot)
         assert pilot.app.screen is screen
-    assert console.journal.count() == 0
+    assert harness.journal.count() == 0
 
 
-async def test_refund_from_the_payment_details(console: Console) -> None:
-    payment = await console.pay("80.00")
-    async with console.app.run_test(size=(100, 30)) as pilot:
+async def test_refund_from_the_payment_details(harness: Harness) -> None:
+    payment = await pay(harness, "80.00")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
         await pilot.app.push_screen(PaymentDetailScreen(payment.id))
         await settle(pilot)
         await pilot.press("r")

@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backends.fail import Keyring as FailKeyring
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
 
 from console import credentials
+from console.app import PaymentsConsoleApp
 from console.config import Profile, load_settings
 from console.screens.settings import SettingsScreen
-from tests.tui.sandboxed import BASE_URL, Console, MemoryKeyring, build_console
+from screenshots.scenarios import BASE_URL, Harness, settle
+from tests.tui.conftest import MemoryKeyring
 
 LIVE_KEY = "sk_live_abcdefghijklmnop5678"
 
 
-@pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
-    for name in list(os.environ):
-        if name.startswith("PAYMENTS_"):
-            monkeypatch.delenv(name)
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+@dataclass
+class Console:
+    app: PaymentsConsoleApp
+    api_key: str
+    config_path: Path
 
 
 @pytest.fixture
-async def console(tmp_path: Path, memory_keyring: MemoryKeyring) -> AsyncIterator[Console]:
-    built = build_console(tmp_path)
-    credentials.set_key("shop", built.api_key)
-    yield built
-    await built.aclose()
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+def console(harness: Harness) -> Console:
+    """The console on profile "sandbox", whose key is in the (in-memory) keyring."""
+    api_key: str = harness.sandbox().state.api_key
+    credentials.set_key("sandbox", api_key)
+    return Console(harness.app(), api_key, harness.workdir / "config.toml")
 
 
 async def open_settings(pilot: Pilot[None]) -> SettingsScreen:
@@ -83,7 +74,7 @@ async def choose(pilot: Pilot[None], selector: str, value: str) -> None:
 async def test_shows_the_profile_and_its_key_masked(console: Console) -> None:
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
-        assert screen.selected == "shop"
+        assert screen.selected == "sandbox"
         assert screen.query_one("#profile-base-url", Input).value == BASE_URL
         assert screen.query_one("#profile-mode", Select).value == "sandbox"
         shown = text(screen, "#profile-key-shown")
@@ -91,7 +82,7 @@ async def test_shows_the_profile_and_its_key_masked(console: Console) -> None:
         assert console.api_key not in pilot.app.export_screenshot()
 
 
-async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyring) -> None:
+async def test_settings_round_trip(console: Console, isolated: MemoryKeyring) -> None:
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
         # add a profile with a key
@@ -121,9 +112,9 @@ async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyri
     assert on_disk.profiles["live-shop"] == Profile(
         name="live-shop", base_url="https://payments.example.org", mode="live"
     )
-    assert on_disk.profiles["shop"].base_url == BASE_URL
+    assert on_disk.profiles["sandbox"].base_url == BASE_URL
     assert on_disk.theme == "nord"
-    assert memory_keyring.passwords[("payments-console", "live-shop")] == LIVE_KEY
+    assert isolated.passwords[("payments-console", "live-shop")] == LIVE_KEY
     assert LIVE_KEY not in console.config_path.read_text()
 
 
@@ -168,10 +159,10 @@ async def test_connection_test_accepts_the_right_key_and_names_a_wrong_one(
 
 
 async def test_switch_profile_then_delete_the_other(
-    console: Console, memory_keyring: MemoryKeyring
+    console: Console, isolated: MemoryKeyring
 ) -> None:
     second = Profile(name="backup", base_url=BASE_URL, mode="test")
-    console.app.ctx.settings = console.settings.with_profile(second)
+    console.app.ctx.settings = console.app.ctx.settings.with_profile(second)
     credentials.set_key("backup", console.api_key)
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
@@ -190,7 +181,7 @@ async def test_switch_profile_then_delete_the_other(
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
-        assert text(screen, "#settings-status") == "Deleted profile 'shop' and its key."
+        assert text(screen, "#settings-status") == "Deleted profile 'sandbox' and its key."
         options = screen.query_one("#profile-list", OptionList)
         assert options.option_count == 1
         # the key of the profile in use can be removed too (after a confirmation)
@@ -200,11 +191,11 @@ async def test_switch_profile_then_delete_the_other(
     on_disk = load_settings(console.config_path)
     assert list(on_disk.profiles) == ["backup"]
     assert on_disk.default_profile == "backup"
-    assert memory_keyring.passwords == {}
+    assert isolated.passwords == {}
 
 
 async def test_switching_to_a_profile_without_key_says_what_to_do(console: Console) -> None:
-    console.app.ctx.settings = console.settings.with_profile(
+    console.app.ctx.settings = console.app.ctx.settings.with_profile(
         Profile(name="nokey", base_url="https://api.example.com", mode="test")
     )
     async with console.app.run_test(size=(100, 30)) as pilot:
@@ -213,13 +204,11 @@ async def test_switching_to_a_profile_without_key_says_what_to_do(console: Conso
         await settle(pilot)
         assert "Profile 'nokey' has no API key yet" in text(screen, "#settings-problem")
         assert pilot.app.ctx.profile is not None
-        assert pilot.app.ctx.profile.name == "shop"
+        assert pilot.app.ctx.profile.name == "sandbox"
 
 
 async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
-    from keyring.backends.fail import Keyring as FailKeyring
-
-    keyring.set_keyring(FailKeyring())
+    keyring.set_keyring(FailKeyring())  # the conftest puts the previous one back
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
         assert text(screen, "#profile-key-shown") == "unavailable (no usable keyring)"
