@@ -25,10 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -36,13 +35,28 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from console import money
 from console.api.models import describe
 from console.hosts import is_loopback
+from console.modes import MODES, Mode
+from console.paths import data_dir, default_config_path
 
-APP_NAME = "payments-console"
+__all__ = [
+    "DEFAULT_THEME",
+    "ENV_PREFIX",
+    "MODES",
+    "ConfigError",
+    "Mode",
+    "Profile",
+    "Settings",
+    "UnknownProfileError",
+    "check_base_url",
+    "data_dir",
+    "default_config_path",
+    "load_settings",
+    "read_config_file",
+    "save_settings",
+]
+
 ENV_PREFIX = "PAYMENTS_CONSOLE_"
 DEFAULT_THEME = "textual-dark"
-
-Mode = Literal["sandbox", "test", "live"]
-MODES: tuple[Mode, ...] = ("sandbox", "test", "live")
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SECRET_WORDS = ("key", "secret", "token", "password", "credential", "authorization")
@@ -54,15 +68,6 @@ class ConfigError(Exception):
 
 class UnknownProfileError(ConfigError):
     """A profile name that is not in the settings (or no profile at all)."""
-
-
-def default_config_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
-
-
-def data_dir() -> Path:
-    """The user data dir (journal, embedded sandbox database)."""
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def check_base_url(url: str) -> str:

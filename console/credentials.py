@@ -17,7 +17,7 @@ import keyring.backends.chainer
 import keyring.backends.fail
 from keyring.errors import InitError, KeyringError, KeyringLocked, PasswordDeleteError
 
-from console.config import Mode
+from console.modes import Mode
 
 SERVICE = "payments-console"
 ENV_VAR = "PAYMENTS_API_KEY"

@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Any, Literal, get_args
 
 from console import money
-from console.config import data_dir
+from console.paths import data_dir
 from console.sqlite_files import connect_private
 
 Kind = Literal["payment", "refund"]

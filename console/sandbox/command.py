@@ -10,9 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-import platformdirs
-
 from console.hosts import is_loopback
+from console.paths import data_dir
 from console.sandbox.faults import ENV_PREFIX, Faults
 
 DEFAULT_HOST = "127.0.0.1"
@@ -21,7 +20,7 @@ DEFAULT_PORT = 8000
 
 def default_db_path() -> Path:
     """Where the sandbox keeps its data unless --db says otherwise."""
-    return Path(platformdirs.user_data_dir("payments-console", appauthor=False)) / "sandbox.db"
+    return data_dir() / "sandbox.db"
 
 
 def _rate(text: str) -> float:

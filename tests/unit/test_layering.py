@@ -19,6 +19,8 @@ CORE_MODULES = [
     "console.journal",
     "console.sqlite_files",
     "console.hosts",
+    "console.paths",
+    "console.modes",
     "console.operations",
     "console.sandbox",
     "console.sandbox.app",
