@@ -12,7 +12,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from screenshots.scenarios import BY_NAME, SCENARIOS, SIZE, Scenario, build, make_harness
+from screenshots import refund_history_settings
+from screenshots.scenarios import SCENARIOS as SHELL_SCENARIOS
+from screenshots.scenarios import SIZE, Scenario, build, make_harness
+
+SCENARIOS = (*SHELL_SCENARIOS, *refund_history_settings.SCENARIOS)
+BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 OUT = Path(__file__).parent
 

@@ -25,6 +25,7 @@ from console.journal import JournalEntry
 from console.widgets.base import ConsoleScreen
 from console.widgets.history_table import (
     PAGE_SIZE,
+    STATUS_WIDTH,
     HistoryFilter,
     HistoryTable,
     count_text,
@@ -97,7 +98,9 @@ class HistoryScreen(ConsoleScreen[None]):
         table = self.query_one(HistoryTable)
         zone = time_zone_name(self.ctx.display_tz, datetime.now(UTC))
         table.add_column(f"Time ({zone})" if zone else "Time", key="time")
-        table.add_columns("Kind", "Payment", Text("Amount", justify="right"), "Status", "Key")
+        table.add_columns("Kind", "Payment", Text("Amount", justify="right"))
+        table.add_column("Status", width=STATUS_WIDTH)
+        table.add_column("Key")
         self.query_one("#history-status").display = False
         self.query_one(HistoryFilter).focus()
 

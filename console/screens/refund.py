@@ -220,13 +220,16 @@ class RefundScreen(ConsoleScreen[None]):
             self._check_amount(event.value)
 
     def _check_amount(self, text: str) -> Decimal | None:
+        """The amount typed, or None with the reason shown under the field."""
         assert self.figures is not None
         try:
             amount = check_refund_amount(text, self.figures)
         except money.AmountError as exc:
             self._field("refund-amount").set_error(str(exc))
+            self.query_one("#refund-hint").display = False
             return None
         self._field("refund-amount").set_error(None)
+        self.query_one("#refund-hint").display = True
         return amount
 
     @on(Input.Submitted, "#refund-amount")
@@ -329,10 +332,11 @@ class RefundScreen(ConsoleScreen[None]):
         if not outcome_unknown:
             self._unknown = None
         title, message = describe_error(error)
+        message = message if message.endswith((".", "!", "?")) else f"{message}."
         if outcome_unknown:
-            message = f"{message} Or press Enter to confirm the same refund again here."
+            message += " Or press Enter to confirm the same refund again here."
         elif isinstance(error, InvalidRequestError) and error.code in STALE_CODES:
-            message = f"{message} The payment is loaded again to show what remains now."
+            message += " It may have changed meanwhile: it is loaded again to show what remains."
             self.action_reload()
         self.query_one(ErrorPanel).show_message(title, message)
         self.query_one("#refund-amount", Input).focus()

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Input
 
-from console.journal import JournalEntry
+from console.journal import STATUSES, JournalEntry
 from console.widgets.format import amount_text
 from console.widgets.panels import status_content
 
@@ -19,6 +19,9 @@ PAGE_SIZE = 200
 
 PREFETCH_MARGIN = 50
 """The next page is fetched when the cursor comes this close to the last loaded row."""
+
+STATUS_WIDTH = max(len(status) for status in STATUSES)
+"""Styled status cells are not measured by the table: the column is as wide as the longest."""
 
 KEY_LENGTH = 8
 """Characters of the idempotency key shown (enough to tell keys apart by eye)."""
