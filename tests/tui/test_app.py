@@ -257,15 +257,27 @@ def test_not_connected_is_explained() -> None:
     assert describe_error(NotConnectedError())[0] == "Not connected"
 
 
-def test_the_app_module_defers_the_http_client_the_keyring_and_the_sandbox() -> None:
-    """The first frame never waits for httpx, pydantic, keyring, FastAPI or uvicorn."""
-    code = (
-        "import sys, console.app; "
-        "heavy = {'httpx', 'pydantic', 'keyring', 'fastapi', 'uvicorn'} & set(sys.modules); "
-        "print(', '.join(sorted(heavy))); sys.exit(1 if heavy else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+HEAVY = {"httpx", "pydantic", "pydantic_settings", "keyring", "fastapi", "uvicorn"}
+
+
+@pytest.mark.parametrize(
+    ("code", "heavy"),
+    [
+        ("import console.app", HEAVY),
+        (
+            "import console.cli; console.cli.build_parser()",
+            HEAVY | {"textual", "importlib.metadata"},
+        ),
+    ],
+    ids=["app", "cli"],
+)
+def test_the_first_frame_waits_for_nothing_heavy(code: str, heavy: set[str]) -> None:
+    """Neither the command line's parser nor the app module imports httpx, pydantic(-settings),
+    the keyring, FastAPI or uvicorn (nor the parser Textual or the package metadata)."""
+    check = f"import sys; {code}; print(sorted(set({sorted(heavy)!r}) & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 async def test_the_palette_lists_each_action_once_and_no_back_at_home(harness: Harness) -> None:

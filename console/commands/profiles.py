@@ -1,0 +1,152 @@
+"""`login`, `logout` and `status`: profiles and their API keys in the OS keyring."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from pydantic import ValidationError
+
+from console import credentials
+from console.api.models import describe
+from console.cli import EXIT_API, EXIT_OK, PROG, Failure, warn
+from console.commands import common
+from console.config import Mode, Profile, check_base_url, default_config_path, save_settings
+from console.hosts import is_loopback
+
+LOGIN_CHECK_ID = "pay_payments_console_login_check"
+"""A payment id that does not exist: GET it to check a key (404 accepted, 401 refused)."""
+
+
+def login(args: argparse.Namespace) -> int:
+    from console.api.errors import AuthenticationError, NotFoundError
+
+    settings = common.settings(args)
+    try:
+        credentials.ensure_available()
+    except credentials.KeyringUnavailableError as exc:
+        raise Failure(str(exc)) from None
+    name = args.profile or settings.default_profile
+    if name is None:
+        name = next(iter(settings.profiles)) if len(settings.profiles) == 1 else "default"
+    existing = settings.profiles.get(name)
+    if args.base_url is None and existing is None:
+        raise Failure(f"--base-url is required for the new profile '{name}'")
+    try:
+        base_url = check_base_url(args.base_url) if args.base_url else None
+    except ValueError as exc:
+        raise Failure(f"--base-url: {exc}") from None
+    try:
+        key = credentials.check_key_shape(_read_key(f"API key for profile '{name}': "))
+    except credentials.InvalidKeyError as exc:
+        raise Failure(str(exc)) from None
+    mode: Mode = args.mode or _login_mode(existing, base_url, key)
+    try:
+        profile = Profile(
+            **{
+                **(existing.model_dump() if existing else {}),
+                "name": name,
+                "base_url": base_url or (existing.base_url if existing else ""),
+                "mode": mode,
+            }
+        )
+    except ValidationError as exc:
+        raise Failure(describe(exc)) from None
+
+    async def check() -> int:
+        async with common.client(profile, key) as client:
+            try:
+                await client.get_payment(LOGIN_CHECK_ID)
+            except NotFoundError:
+                pass
+            except AuthenticationError as exc:
+                raise Failure(f"The API rejected this key: {exc}", EXIT_API) from None
+        return EXIT_OK
+
+    common.run(check())
+    warning = credentials.mode_warning(key, profile.mode, profile.name)
+    if warning:
+        warn(warning)
+    try:
+        credentials.set_key(profile.name, key)
+    except credentials.KeyringUnavailableError as exc:
+        raise Failure(str(exc)) from None
+    path = save_settings(settings.with_profile(profile), args.config)
+    print(
+        f"Logged in: profile '{profile.name}' ({profile.mode} mode, {profile.base_url}); "
+        f"key {credentials.mask(key)} stored in the OS keyring; settings in {path}"
+    )
+    return EXIT_OK
+
+
+def _read_key(prompt: str) -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    if sys.stdin is None:
+        return ""
+    return sys.stdin.readline()
+
+
+def _login_mode(existing: Profile | None, base_url: str | None, key: str) -> Mode:
+    """Keep the profile's mode; else infer it (a test key on a loopback URL is a sandbox)."""
+    if existing is not None and base_url in (None, existing.base_url):
+        return existing.mode
+    inferred = credentials.infer_mode(key)
+    host = (base_url or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if inferred != "live" and is_loopback(host):
+        return "sandbox"
+    return inferred or "test"
+
+
+def logout(args: argparse.Namespace) -> int:
+    settings = common.settings(args)
+    name = args.profile or settings.default_profile
+    if name is None:
+        name = settings.get_profile(None).name
+    try:
+        deleted = credentials.delete_key(name)
+    except credentials.KeyringUnavailableError as exc:
+        raise Failure(str(exc)) from None
+    if deleted:
+        print(f"Removed the API key of profile '{name}' from the OS keyring")
+    elif name not in settings.profiles:
+        settings.get_profile(name)  # raises: unknown profile, with the known ones
+    else:
+        print(f"Profile '{name}' had no API key in the OS keyring")
+    if credentials.env_key():
+        warn("PAYMENTS_API_KEY is still set in this environment")
+    return EXIT_OK
+
+
+def status(args: argparse.Namespace) -> int:
+    path = args.config or default_config_path()
+    settings = common.settings(args)
+    print(f"Settings: {path}")
+    if not settings.profiles:
+        print(f"No profiles yet: run '{PROG} login --base-url URL' or '{PROG} --sandbox'")
+        return EXIT_OK
+    profiles = settings.profiles
+    if args.profile is not None:
+        profiles = {args.profile: settings.get_profile(args.profile)}
+    width = max(len(name) for name in profiles)
+    keyring_problem: str | None = None
+    for name, profile in profiles.items():
+        marker = "*" if name == settings.default_profile else " "
+        try:
+            key = credentials.get_key(name)
+            source = credentials.key_source(name)
+        except credentials.KeyringUnavailableError as exc:
+            key, source, keyring_problem = None, None, str(exc)
+        if key is None:
+            shown = "keyring unavailable" if keyring_problem else "no key (run login)"
+        else:
+            origin = "PAYMENTS_API_KEY" if source == "env" else "keyring"
+            shown = f"{credentials.mask(key)} ({origin})"
+        print(f"{marker} {name:<{width}}  {profile.mode:<7}  {profile.base_url}  {shown}")
+        warning = key and credentials.mode_warning(key, profile.mode, name)
+        if warning:
+            warn(warning)
+    if keyring_problem:
+        warn(keyring_problem)
+    return EXIT_OK
