@@ -7,6 +7,9 @@ Every request happens in `run_before`; the final key presses cause no IO.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +18,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from textual.pilot import Pilot
 
-from console import credentials
+from console import credentials, operations
 from console.api.models import RefundCreate
 from console.app import PaymentsConsoleApp
 from screenshots.scenarios import Scenario, paste, seed_activity, settle
@@ -119,9 +122,22 @@ async def _refund_not_found(pilot: Pilot[Any]) -> None:
 # --- history -------------------------------------------------------------------------
 
 
+@contextmanager
+def _sequential_idempotency_keys() -> Iterator[None]:
+    """Keys the history shows (shortened), the same on every run."""
+    numbers = itertools.count(1)
+    random_keys = operations.new_idempotency_key
+    operations.new_idempotency_key = lambda: f"{next(numbers):08x}-5eed-4000-8000-000000000000"
+    try:
+        yield
+    finally:
+        operations.new_idempotency_key = random_keys
+
+
 async def _history(pilot: Pilot[Any]) -> None:
     await settle(pilot)
-    await seed_activity(_app(pilot))
+    with _sequential_idempotency_keys():
+        await seed_activity(_app(pilot))
     await pilot.press("h")
     await settle(pilot)
 

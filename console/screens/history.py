@@ -91,8 +91,8 @@ class HistoryScreen(ConsoleScreen[None]):
             id="history-filter",
         )
         yield Label("Reading the journal…", id="history-count")
-        yield HistoryTable(id="history-table")
         yield Label("", id="history-status")
+        yield HistoryTable(id="history-table")
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)

@@ -135,6 +135,7 @@ class RefundScreen(ConsoleScreen[None]):
         self.query_one("#refund-progress").display = False
         self.query_one("#refund-result").display = False
         self.query_one("#refund-hint").display = False
+        self._field("refund-amount").display = False
         if self.payment_id:
             self._load(self.payment_id, keep_amount=False)
         else:
@@ -191,6 +192,7 @@ class RefundScreen(ConsoleScreen[None]):
         field.query_one(".field-label", Label).update(f"Amount to refund ({self.figures.currency})")
         blocked = self.figures.blocked()
         amount.disabled = blocked is not None
+        field.display = blocked is None
         self.query_one("#refund-hint").display = blocked is None
         if blocked is not None:
             if not keep_amount:
@@ -210,13 +212,14 @@ class RefundScreen(ConsoleScreen[None]):
         self.query_one("#refund-amount", Input).disabled = True
         self.query_one("#refund-hint").display = False
         self._field("refund-amount").set_error(None)
+        self._field("refund-amount").display = False
         self.refresh_bindings()
 
     # --- the amount --------------------------------------------------------------
 
     @on(Input.Changed, "#refund-amount")
     def _amount_changed(self, event: Input.Changed) -> None:
-        if self.figures is not None:
+        if self.figures is not None and not event.input.disabled:
             self._check_amount(event.value)
 
     def _check_amount(self, text: str) -> Decimal | None:

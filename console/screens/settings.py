@@ -42,6 +42,13 @@ DELETE = "settings-delete"
 REMOVE_KEY = "settings-remove-key"
 THEME = "settings-theme"
 
+SAVED_PROFILE_ACTIONS = {
+    "use_profile": "settings-use",
+    "remove_key": "settings-remove-key",
+    "delete_profile": "settings-delete",
+}
+"""Actions (and their buttons) that apply to a saved profile, not to a new one."""
+
 FIELDS = {"name": "profile-name", "base_url": "profile-base-url", "key": "profile-key"}
 """Which error line under the form a field's message goes to."""
 
@@ -236,9 +243,15 @@ class SettingsScreen(ConsoleScreen[None]):
         name.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("use_profile", "remove_key", "delete_profile"):
+        if action in SAVED_PROFILE_ACTIONS:
             return self.selected is not None
         return True
+
+    def refresh_bindings(self) -> None:
+        """Also grey out the buttons of actions that need a saved profile."""
+        super().refresh_bindings()
+        for button_id in SAVED_PROFILE_ACTIONS.values():
+            self.query_one(f"#{button_id}", Button).disabled = self.selected is None
 
     # --- the key --------------------------------------------------------------------
 

@@ -58,9 +58,9 @@ def count_text(total: int, loaded: int, filter_text: str) -> str:
         if filter_text:
             return f"No operation matches “{filter_text}”"
         return "No operations yet: the payments and refunds this console sends appear here"
-    noun = "operation" if total == 1 else "operations"
+    noun, verb = ("operation", "matches") if total == 1 else ("operations", "match")
     text = f"{total:,} {noun}"
-    text += f" match “{filter_text}”" if filter_text else ", newest first"
+    text += f" {verb} “{filter_text}”" if filter_text else ", newest first"
     if loaded < total:
         text += f" · {loaded:,} shown, more load as you scroll"
     return text

@@ -56,6 +56,9 @@ class RefundFigures:
 
     @property
     def remaining(self) -> Decimal:
+        """What can still be refunded: nothing of a payment that did not succeed."""
+        if self.payment.status != "succeeded":
+            return Decimal(0)
         return max(self.payment.amount - self.refunded, Decimal(0))
 
     def after(self, refunded_now: Decimal) -> RefundFigures:

@@ -113,8 +113,8 @@ async def test_filter_as_you_type(
         await type_filter(pilot, typed)
         assert [(row[1], row[3]) for row in rows(screen)] == expected
         count = len(expected)
-        noun = "operation" if count == 1 else "operations"
-        assert label(screen, "#history-count") == f"{count} {noun} match “{typed}”"
+        matches = "operation matches" if count == 1 else "operations match"
+        assert label(screen, "#history-count") == f"{count} {matches} “{typed}”"
 
 
 async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
