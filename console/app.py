@@ -1,11 +1,13 @@
 """The Textual app: wiring of screens, bindings, styles and the command palette.
 
 Build it with `make_app(...)`: the command line and the tests hand it its client,
-journal, settings, profile and clock. Screens reach them as `self.app.ctx`.
+journal, settings, profile and clock, or a loader that reads them after the first frame.
+Screens reach them as `self.app.ctx`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from functools import partial
@@ -27,6 +29,8 @@ from console.context import (
     Clock,
     Connector,
     ConsoleContext,
+    Loader,
+    Services,
     default_client_factory,
     utc_now,
 )
@@ -60,6 +64,9 @@ SINGLE_LETTER = frozenset(
 """Actions bound to printable keys: they stand aside while a text field has focus."""
 NEEDS_CLIENT = frozenset({"new_payment", "find_payment", "refund"})
 """Actions shown greyed out until a profile is connected."""
+NEEDS_CONTEXT = frozenset({*SINGLE_LETTER - {"copy_id"}, "first_run"})
+"""Actions shown greyed out while the console is opening (its context not loaded yet)."""
+LOAD = "load-context"
 
 
 class PaymentsConsoleApp(App[None]):
@@ -106,17 +113,40 @@ class PaymentsConsoleApp(App[None]):
 
     def __init__(
         self,
-        ctx: ConsoleContext,
+        ctx: ConsoleContext | None = None,
         *,
+        load: Callable[[], ConsoleContext] | None = None,
         connect: Connector | None = None,
         sandbox: Connector | None = None,
         cursor_blink: bool = True,
     ) -> None:
+        """Either `ctx`, or `load`: called in a thread after the first frame, it returns
+        the context; meanwhile the console shows that it is opening."""
         super().__init__()
+        if (ctx is None) == (load is None):
+            raise TypeError("PaymentsConsoleApp takes either ctx or load")
         self.cursor_blink = cursor_blink
-        self.ctx = ctx
+        self._ctx = ctx
+        self._load = load
+        self.load_error: BaseException | None = None
+        """Why `load` failed; the app then exits at once (with return code 1)."""
         self.connect_on_start = connect
         self.sandbox = sandbox
+        if ctx is not None:
+            self._apply_settings(ctx)
+
+    @property
+    def ctx(self) -> ConsoleContext:
+        """The services; only once `loaded` (screens that need them wait for it)."""
+        if self._ctx is None:
+            raise RuntimeError("the console is still opening: its context is not loaded yet")
+        return self._ctx
+
+    @property
+    def loaded(self) -> bool:
+        return self._ctx is not None
+
+    def _apply_settings(self, ctx: ConsoleContext) -> None:
         if ctx.settings.theme in self.available_themes:
             self.theme = ctx.settings.theme
 
@@ -129,13 +159,31 @@ class PaymentsConsoleApp(App[None]):
             event.widget.cursor_blink = False
 
     def on_mount(self) -> None:
+        if self._load is not None:
+            self.call_after_refresh(self.load_context, self._load)
+        else:
+            self._start()
+
+    def _start(self) -> None:
+        """Once the context is there: connect (e.g. start the sandbox), or the first run."""
         if self.connect_on_start is not None:
             self.call_after_refresh(self.run_connector, self.connect_on_start)
         elif self.ctx.client is None:
             self.action_first_run()
 
     async def on_unmount(self) -> None:
-        await self.ctx.aclose()
+        if self._ctx is not None:
+            await self._ctx.aclose()
+
+    @work(exclusive=True, group=LOAD, exit_on_error=False)
+    async def load_context(self, load: Callable[[], ConsoleContext]) -> None:
+        """Read settings and journal in a thread, then show them and go on as `_start`."""
+        ctx = await asyncio.to_thread(load)
+        self._ctx = ctx
+        self._apply_settings(ctx)
+        self.profile_revision += 1
+        self.refresh_bindings()
+        self._start()
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def run_connector(self, connector: Connector) -> None:
@@ -144,7 +192,10 @@ class PaymentsConsoleApp(App[None]):
         await self.use_client(profile, client)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "connect" and event.state is WorkerState.ERROR:
+        if event.worker.group == LOAD and event.state is WorkerState.ERROR:
+            self.load_error = event.worker.error
+            self.exit(return_code=1)
+        elif event.worker.group == "connect" and event.state is WorkerState.ERROR:
             title, message = describe_error(event.worker.error or RuntimeError("failed"))
             self.notify(message, title=title, severity="error", timeout=10)
             self.action_first_run()
@@ -181,6 +232,8 @@ class PaymentsConsoleApp(App[None]):
             return self._shown_payment_id() is not None
         if action == "back":
             return len(self.screen_stack) > 1
+        if action in NEEDS_CONTEXT and not self.loaded:
+            return None
         if action in NEEDS_CLIENT and self.ctx.client is None:
             return None
         if action == "first_run":
@@ -263,10 +316,11 @@ class PaymentsConsoleApp(App[None]):
 
 def make_app(
     *,
-    client: PaymentsClient | None,
-    journal: Journal,
-    settings: Settings,
-    profile: Profile | None,
+    client: PaymentsClient | None = None,
+    journal: Journal | None = None,
+    settings: Settings | None = None,
+    profile: Profile | None = None,
+    loader: Loader | None = None,
     clock: Clock = utc_now,
     config_path: Path | None = None,
     client_factory: ClientFactory = default_client_factory,
@@ -275,21 +329,43 @@ def make_app(
     display_tz: tzinfo | None = None,
     cursor_blink: bool = True,
 ) -> PaymentsConsoleApp:
-    """Build the console.
+    """Build the console, on `journal` and `settings`, or on what `loader` returns.
+
+    With a `loader` (and none of client, journal, settings, profile), the first frame
+    comes first: the loader runs in a thread after it, and the home screen says the
+    console is opening until it is done.
 
     `client`/`profile` may be None: with `connect`, the app obtains them after its
     first frame (how `--sandbox` starts its server without delaying the UI); with
     neither, the first-run screen asks for the local sandbox (`sandbox`) or a base
     URL and key.
     """
-    ctx = ConsoleContext(
-        client=client,
-        journal=journal,
-        settings=settings,
-        profile=profile,
-        clock=clock,
-        config_path=config_path,
-        client_factory=client_factory,
-        display_tz=display_tz,
+
+    def context(services: Services) -> ConsoleContext:
+        return ConsoleContext(
+            client=services.client,
+            journal=services.journal,
+            settings=services.settings,
+            profile=services.profile,
+            clock=clock,
+            config_path=config_path,
+            client_factory=client_factory,
+            display_tz=display_tz,
+        )
+
+    if loader is None:
+        if journal is None or settings is None:
+            raise TypeError("make_app needs a journal and settings (or a loader)")
+        services = Services(settings=settings, journal=journal, profile=profile, client=client)
+        return PaymentsConsoleApp(
+            context(services), connect=connect, sandbox=sandbox, cursor_blink=cursor_blink
+        )
+    if any(given is not None for given in (client, journal, settings, profile)):
+        raise TypeError("make_app takes a loader or client/journal/settings/profile, not both")
+
+    def load() -> ConsoleContext:
+        return context(loader())
+
+    return PaymentsConsoleApp(
+        load=load, connect=connect, sandbox=sandbox, cursor_blink=cursor_blink
     )
-    return PaymentsConsoleApp(ctx, connect=connect, sandbox=sandbox, cursor_blink=cursor_blink)

@@ -28,6 +28,21 @@ Connector = Callable[[], Awaitable[tuple["Profile", "PaymentsClient"]]]
 """Obtains a profile and its client after the first frame (e.g. starts the sandbox)."""
 
 
+@dataclass(frozen=True)
+class Services:
+    """What a `Loader` reads from disk and the keyring: the pieces of a `ConsoleContext`."""
+
+    settings: Settings
+    journal: Journal
+    profile: Profile | None = None
+    client: PaymentsClient | None = None
+
+
+Loader = Callable[[], Services]
+"""Loads the settings, opens the journal and picks a profile (and its client, when it has a
+key). Called in a thread after the first frame, so none of that delays it."""
+
+
 class NotConnectedError(Exception):
     """A screen needs the API but no profile is connected yet."""
 

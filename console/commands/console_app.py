@@ -1,4 +1,9 @@
-"""`payments-console [--sandbox]`: open the console (the Textual app)."""
+"""`payments-console [--sandbox]`: open the console (the Textual app).
+
+The app draws its first frame before anything slow: the settings, the journal and the
+profile's key are read by a loader in a thread after it, and `--sandbox` starts the
+embedded server (FastAPI, uvicorn) in a thread after that.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,45 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from console.cli import EXIT_OK, PROG, Failure
-from console.commands import common
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
     from console.config import Profile
-    from console.context import Connector
+    from console.context import Services
+    from console.journal import Journal
     from console.sandbox.server import SandboxServer
 
 
 def open_console(args: argparse.Namespace) -> int:
     from console.app import make_app
     from console.context import default_client_factory, utc_now
-    from console.journal import Journal, default_journal_path
 
-    settings = common.settings(args)
+    journals: list[Journal] = []
     servers: list[SandboxServer] = []
+
+    def load() -> Services:
+        """Settings, journal, and (unless --sandbox) the profile with a client if it has
+        a key. An unknown profile or an unusable keyring ends the console with one line."""
+        from console.commands.common import settings as load_settings
+        from console.context import Services
+        from console.journal import Journal, default_journal_path
+
+        settings = load_settings(args)
+        profile: Profile | None = None
+        client: PaymentsClient | None = None
+        if not args.sandbox and (settings.profiles or args.profile is not None):
+            from console import credentials
+
+            profile = settings.get_profile(args.profile)
+            try:
+                key = credentials.get_key(profile.name)
+            except credentials.KeyringUnavailableError as exc:
+                raise Failure(f"{exc} Or run '{PROG} --sandbox'.") from None
+            if key is not None:
+                client = default_client_factory(profile, key)
+        journal = Journal(default_journal_path())
+        journals.append(journal)
+        return Services(settings=settings, journal=journal, profile=profile, client=client)
 
     def start_sandbox_server() -> tuple[Profile, PaymentsClient]:
         """Import, start and connect to the embedded sandbox (in a thread: FastAPI and
@@ -40,33 +68,20 @@ def open_console(args: argparse.Namespace) -> int:
     async def start_sandbox() -> tuple[Profile, PaymentsClient]:
         return await asyncio.to_thread(start_sandbox_server)
 
-    profile: Profile | None = None
-    client: PaymentsClient | None = None
-    connect: Connector | None = start_sandbox if args.sandbox else None
-    if not args.sandbox and (settings.profiles or args.profile is not None):
-        profile = settings.get_profile(args.profile)
-        from console import credentials
-
-        try:
-            key = credentials.get_key(profile.name)
-        except credentials.KeyringUnavailableError as exc:
-            raise Failure(f"{exc} Or run '{PROG} --sandbox'.") from None
-        if key is not None:
-            client = default_client_factory(profile, key)
+    app = make_app(
+        loader=load,
+        clock=utc_now,
+        config_path=args.config,
+        connect=start_sandbox if args.sandbox else None,
+        sandbox=start_sandbox,
+    )
     try:
-        with Journal(default_journal_path()) as journal:
-            app = make_app(
-                client=client,
-                journal=journal,
-                settings=settings,
-                profile=profile,
-                clock=utc_now,
-                config_path=args.config,
-                connect=connect,
-                sandbox=start_sandbox,
-            )
-            app.run()
+        app.run()
     finally:
         for server in servers:
             server.stop()
+        for journal in journals:
+            journal.close()
+    if app.load_error is not None:
+        raise app.load_error
     return app.return_code or EXIT_OK

@@ -1,4 +1,8 @@
-"""Home: operations whose outcome is unknown, then recent activity from the journal."""
+"""Home: operations whose outcome is unknown, then recent activity from the journal.
+
+While the console is opening (settings and journal not loaded yet), it says so; the
+app's `profile_revision` bump when they are loaded fills it in.
+"""
 
 from __future__ import annotations
 
@@ -83,10 +87,13 @@ class HomeScreen(ConsoleScreen[None]):
             for label, width in COLUMNS:
                 table.add_column(label, width=width)
         self._show_unknown([])
+        if not self.console.loaded:
+            self.query_one("#home-hint", Label).update("Opening…")
         self.watch(self.app, "profile_revision", self.action_reload, init=False)
 
     def on_screen_resume(self) -> None:
-        self.load()
+        if self.console.loaded:
+            self.load()
 
     def action_reload(self) -> None:
         self.load()
@@ -176,6 +183,8 @@ class HomeScreen(ConsoleScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             return self._retry_target() is not None
+        if action == "reload":
+            return self.console.loaded
         return True
 
     @on(DataTable.RowHighlighted)

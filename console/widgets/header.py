@@ -33,9 +33,13 @@ class ConsoleHeader(Horizontal):
         self.watch(self.app, "profile_revision", self._show_profile)
 
     def _show_profile(self) -> None:
-        profile = cast("PaymentsConsoleApp", self.app).ctx.profile
+        app = cast("PaymentsConsoleApp", self.app)
         name = self.query_one("#header-profile", Label)
         badge = self.query_one("#header-mode", Label)
+        badge.display = app.loaded
+        if not app.loaded:  # opening: nothing to say about the profile yet
+            return
+        profile = app.ctx.profile
         if profile is None:
             name.update("no profile")
             badge.update("NOT CONNECTED")

@@ -1,7 +1,8 @@
 """`payments-console [--sandbox]`: what the command line hands to the TUI's make_app.
 
-make_app is replaced by a recorder whose run() does what the app does with the
-connector and client; the TUI itself is tested under tests/tui.
+make_app is replaced by a recorder whose run() does what the app does with the loader
+(in a thread after the first frame), the connector and the client; the TUI itself is
+tested under tests/tui.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from console.api.errors import NotFoundError
 from console.cli import main
 from console.config import Profile, Settings, data_dir, save_settings
+from console.context import Services
 from console.credentials import set_key
 from console.journal import Journal
 from tests.services.conftest import MemoryKeyring
@@ -26,6 +28,7 @@ from tests.services.conftest import MemoryKeyring
 @dataclass
 class Recorder:
     calls: list[dict[str, Any]] = field(default_factory=list)
+    loaded: list[Services] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     base_urls: list[str] = field(default_factory=list)
 
@@ -35,18 +38,25 @@ class Recorder:
 
         class App:
             return_code = None
+            load_error: BaseException | None = None
 
             def run(self) -> None:
-                asyncio.run(recorder.use(kwargs))
+                try:
+                    services = kwargs["loader"]()
+                except Exception as exc:  # the app exits and keeps it for the command line
+                    self.load_error = exc
+                    return
+                recorder.loaded.append(services)
+                asyncio.run(recorder.use(services, kwargs))
 
         return App()
 
-    async def use(self, kwargs: dict[str, Any]) -> None:
-        assert isinstance(kwargs["journal"], Journal)
-        client, profile = kwargs["client"], kwargs["profile"]
+    async def use(self, services: Services, kwargs: dict[str, Any]) -> None:
+        assert isinstance(services.journal, Journal)
+        client, profile = services.client, services.profile
         if kwargs["connect"] is not None:
             profile, client = await kwargs["connect"]()
-        if client is None:
+        if client is None or profile is None:
             return
         self.base_urls.append(client.base_url)
         try:
@@ -73,8 +83,8 @@ def port_open(url: str) -> bool:
 def test_sandbox_starts_a_server_and_never_touches_the_keyring(recorder: Recorder) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())  # any keyring use would fail
     assert main(["--sandbox"]) == 0
-    [call] = recorder.calls
-    assert (call["client"], call["profile"]) == (None, None)
+    [loaded] = recorder.loaded
+    assert (loaded.client, loaded.profile) == (None, None)
     assert recorder.seen == ["sandbox:sandbox:Payment not found"]
     [base_url] = recorder.base_urls
     assert base_url.startswith("http://127.0.0.1:")
@@ -90,7 +100,8 @@ def test_a_configured_profile_gets_its_client(
     set_key("local", sandbox_server.api_key)
     assert main([]) == 0
     [call] = recorder.calls
-    assert call["profile"] == profile
+    [loaded] = recorder.loaded
+    assert loaded.profile == profile
     assert call["connect"] is None
     assert call["sandbox"] is not None  # the first-run screen may offer it
     assert recorder.seen == ["local:test:Payment not found"]
@@ -100,18 +111,19 @@ def test_a_profile_without_a_key_opens_without_a_client(recorder: Recorder) -> N
     profile = Profile(name="shop", base_url="https://api.example.com/v1", mode="live")
     save_settings(Settings().with_profile(profile))
     assert main(["--profile", "shop"]) == 0
-    [call] = recorder.calls
-    assert (call["profile"], call["client"]) == (profile, None)
+    [loaded] = recorder.loaded
+    assert (loaded.profile, loaded.client) == (profile, None)
 
 
 def test_no_profile_at_all_opens_the_first_run(recorder: Recorder) -> None:
     assert main([]) == 0
     [call] = recorder.calls
-    assert (call["profile"], call["client"], call["connect"]) == (None, None, None)
-    assert call["settings"] == Settings()
+    [loaded] = recorder.loaded
+    assert (loaded.profile, loaded.client, call["connect"]) == (None, None, None)
+    assert loaded.settings == Settings()
 
 
-def test_unknown_profile_or_keyring_stop_before_the_tui(
+def test_unknown_profile_or_keyring_close_the_tui_with_one_line(
     recorder: Recorder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--profile", "nope"]) == 2
@@ -124,4 +136,4 @@ def test_unknown_profile_or_keyring_stop_before_the_tui(
     err = capsys.readouterr().err
     assert "No usable OS keyring" in err
     assert "--sandbox" in err
-    assert recorder.calls == []
+    assert recorder.loaded == []

@@ -5,22 +5,25 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import threading
+from datetime import UTC
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Label
 
 from console.api import errors
-from console.app import PaymentsConsoleApp, styles_dir, stylesheets
-from console.config import Profile
-from console.context import NotConnectedError
+from console.app import NEEDS_CONTEXT, PaymentsConsoleApp, make_app, styles_dir, stylesheets
+from console.config import ConfigError, Profile, Settings
+from console.context import NotConnectedError, Services
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.first_run import FirstRunScreen
 from console.screens.help import HelpScreen
 from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen
 from console.widgets.errors import describe_error
-from screenshots.scenarios import Harness, settle, take_payment
+from screenshots.scenarios import Harness, profile, settle, take_payment
 
 SIZE = (100, 30)
 
@@ -197,6 +200,79 @@ async def test_actions_needing_the_api_are_disabled_until_connected(harness: Har
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, FirstRunScreen)
+
+
+async def test_the_first_frame_comes_before_settings_and_journal(harness: Harness) -> None:
+    """With a loader, the home screen says the console is opening and the actions that need
+    settings, journal or client stay disabled; once loaded, the home screen shows them."""
+    harness.journal.record_pending(
+        kind="payment",
+        profile="sandbox",
+        idempotency_key="k1",
+        request={"amount": "5.00", "currency": "USD", "source": "tok_visa"},
+        now=harness.console_clock(),
+        amount=Decimal("5.00"),
+        currency="USD",
+    )
+    gate = threading.Event()
+    chosen = profile()
+
+    def loader() -> Services:
+        assert gate.wait(timeout=10), "the test never let the loader finish"
+        settings = Settings(profiles={chosen.name: chosen}, default_profile=chosen.name)
+        settings = settings.model_copy(update={"theme": "nord"})
+        return Services(settings, harness.journal, chosen, harness.client())
+
+    app = make_app(loader=loader, clock=harness.console_clock, display_tz=UTC, cursor_blink=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert not app.loaded
+            assert isinstance(app.screen, HomeScreen)
+            assert str(app.screen.query_one("#home-hint", Label).content) == "Opening…"
+            profile_label, _, _ = header(app)
+            assert profile_label == ""
+            assert not app.screen.query_one("#header-mode", Label).display
+            assert all(app.check_action(action, ()) is None for action in NEEDS_CONTEXT)
+            await pilot.press("n", "slash", "h", "s", "w")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            titles = {command.title for command in app.get_system_commands(app.screen_stack[0])}
+            assert not {"New payment", "Find", "History", "Settings", "Connect"} & titles
+            assert app.theme != "nord"
+
+            gate.set()
+            await settle(pilot)
+            assert app.loaded
+            assert app.theme == "nord"
+            assert header(app) == ("profile sandbox", "SANDBOX", {"-sandbox"})
+            table = app.screen.query_one("#recent", DataTable)
+            assert table.row_count == 1
+            assert str(table.get_row_at(0)[3]).strip() == "USD 5.00"
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, NewPaymentScreen)
+    finally:
+        gate.set()
+
+
+async def test_a_failing_loader_closes_the_console_and_keeps_why(harness: Harness) -> None:
+    def loader() -> Services:
+        raise ConfigError("Invalid settings")
+
+    app = make_app(loader=loader)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert isinstance(app.load_error, ConfigError)
+    assert app.return_code == 1
+
+
+def test_make_app_takes_a_loader_or_the_services_not_both(harness: Harness) -> None:
+    with pytest.raises(TypeError, match="not both"):
+        make_app(loader=lambda: Services(Settings(), harness.journal), journal=harness.journal)
+    with pytest.raises(TypeError, match="journal and settings"):
+        make_app(journal=harness.journal)
 
 
 # --- the one error mapping --------------------------------------------------------------
