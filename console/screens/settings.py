@@ -69,7 +69,13 @@ class SettingsScreen(ConsoleScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save", tooltip="Save the profile (and key)"),
-        Binding("ctrl+n", "new_profile", "New profile", id="settings.new"),
+        Binding(
+            "ctrl+n",
+            "new_profile",
+            "New profile",
+            id="settings.new",
+            tooltip="Write a new profile: name, base URL, mode, key",
+        ),
         Binding(
             "ctrl+o",
             "use_profile",
