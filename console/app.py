@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 import console
@@ -154,8 +153,12 @@ class PaymentsConsoleApp(App[None]):
         return HomeScreen()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Steady text cursors when asked (snapshots and screenshots must not blink)."""
-        if not self.cursor_blink and isinstance(event.widget, (Input, TextArea)):
+        """Steady text cursors when asked (snapshots and screenshots must not blink).
+
+        Any widget with a blinking cursor (Input, TextArea...): naming TextArea here would
+        import it, and its document machinery, before the first frame.
+        """
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
             event.widget.cursor_blink = False
 
     def on_mount(self) -> None:
