@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
 from console.journal import JournalEntry
+from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.history_table import (
     PAGE_SIZE,
@@ -188,8 +189,6 @@ class HistoryScreen(ConsoleScreen[None]):
 
     @on(DataTable.RowSelected, "#history-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        from console.screens.payment_detail import PaymentDetailScreen
-
         payment_id = self.query_one(HistoryTable).payment_ids[event.cursor_row]
         if payment_id is None:
             self.notify(

@@ -59,6 +59,8 @@ class Saved:
     settings: Settings
     key_stored: str | None
     """The masked key stored with this save, if one was typed."""
+    warning: str | None
+    """The key's prefix says another mode than the profile's."""
     reconnected: bool
 
 
@@ -327,18 +329,21 @@ class SettingsScreen(ConsoleScreen[None]):
             if active_key:
                 await self.console.use_profile(profile, active_key)
                 reconnected = True
-        return Saved(profile, settings, credentials.mask(key) if key else None, reconnected)
+        return Saved(
+            profile,
+            settings,
+            credentials.mask(key) if key else None,
+            credentials.mode_warning(key, profile.mode, profile.name) if key else None,
+            reconnected,
+        )
 
     def _saved(self, saved: Saved) -> None:
         profile = saved.profile
         parts = [f"Saved profile '{profile.name}' ({profile.mode}, {profile.base_url})."]
         if saved.key_stored:
             parts.append(f"Key {saved.key_stored} stored in the OS keyring.")
-            warning = credentials.mode_warning(
-                self.query_one("#profile-key", Input).value.strip(), profile.mode, profile.name
-            )
-            if warning:
-                parts.append(f"Warning: {warning}.")
+        if saved.warning:
+            parts.append(f"Warning: {saved.warning}.")
         if saved.reconnected:
             parts.append("This session now uses it.")
         self._fill_list()

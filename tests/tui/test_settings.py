@@ -118,6 +118,20 @@ async def test_settings_round_trip(console: Console, isolated: MemoryKeyring) ->
     assert LIVE_KEY not in console.config_path.read_text()
 
 
+async def test_a_key_of_another_mode_is_saved_with_a_warning(console: Console) -> None:
+    async with console.app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("ctrl+n", *"staging")
+        await fill(pilot, "#profile-base-url", "https://staging.example.com")
+        await fill(pilot, "#profile-key", LIVE_KEY)  # the mode stays "test"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text(screen, "#settings-status").endswith(
+            "Warning: This is a live-mode key (sk_live_…5678) but profile 'staging' is in "
+            "test mode."
+        )
+
+
 async def test_invalid_fields_are_refused_under_the_field(console: Console) -> None:
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
