@@ -5,9 +5,10 @@ the clock stops when the frame's text reaches the terminal ("Payments Console" i
 header, the Input's placeholder in the baseline: a Header, an Input and a Footer). Runs
 alternate between the two; medians are compared. Target: at most 1.3x.
 
-The embedded sandbox (FastAPI, uvicorn, its SQLite store) starts in a worker after the
-first frame, so the first row does not include it; the second row measures, in the same
-runs, when the sandbox has answered and the header names its profile.
+The settings, the journal and then the embedded sandbox (FastAPI, uvicorn, its SQLite
+store) are loaded in workers after the first frame, so the first row does not include
+them; the second row measures, in the same runs, when the sandbox has answered and the
+header names its profile.
 `.venv/bin/python -m bench.startup`
 """
 
