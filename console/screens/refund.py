@@ -105,7 +105,8 @@ class RefundScreen(ConsoleScreen[None]):
         self.payment_id = payment_id
         self.figures: RefundFigures | None = None
         self._unknown: tuple[RefundCreate, str] | None = None
-        """A refund whose outcome is unknown and its idempotency key, to re-send as is."""
+        """The refund last sent and its idempotency key, kept while its outcome is unknown:
+        confirming the same refund again re-sends it with that key (never twice)."""
         self._sending = False
 
     @property
