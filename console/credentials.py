@@ -97,9 +97,7 @@ def check_key_shape(key: str) -> str:
     """The key stripped of surrounding whitespace; refuses what cannot be a key."""
     key = key.strip()
     if not _KEY_SHAPE.match(key):
-        raise InvalidKeyError(
-            "That does not look like an API key (8 to 512 printable characters, no spaces)"
-        )
+        raise InvalidKeyError("Not an API key (8 to 512 printable characters, no spaces)")
     return key
 
 

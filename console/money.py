@@ -71,7 +71,7 @@ def check_amount(amount: Decimal, currency: str) -> Decimal:
     if amount <= 0:
         raise AmountError("Amount must be greater than zero")
     if amount.adjusted() >= MAX_INTEGER_DIGITS:
-        raise AmountError(f"Amount must have at most {MAX_INTEGER_DIGITS} digits before the point")
+        raise AmountError(f"Amount must be less than {10**MAX_INTEGER_DIGITS:,}")
     # Trailing zeros beyond the exponent ("5.00" JPY) are not extra precision.
     if decimal_places(amount.normalize()) > exponent:
         code = currency.strip().upper()

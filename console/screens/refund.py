@@ -68,7 +68,7 @@ class LiveRefundConfirmScreen(ConfirmScreen):
         if not matches:
             shown = money.quantize(self.amount, self.currency)
             self.query_one("#live-confirm-error", Label).update(
-                f"Type exactly {shown} to confirm this refund (escape cancels)."
+                f"Type exactly {shown} to confirm (escape cancels)."
             )
         return matches
 

@@ -35,5 +35,5 @@ def payment_id_error(text: str) -> str | None:
     if not value:
         return "Enter a payment ID, like pay_12345"
     if not PAYMENT_ID.match(value):
-        return "A payment ID starts with pay_ followed by letters and digits, like pay_12345"
+        return "Not a payment ID: they look like pay_12345"
     return None

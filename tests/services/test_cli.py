@@ -216,7 +216,7 @@ def test_login_keeps_an_existing_profile_and_warns_on_mode_mismatch(
         (["login", "--profile", "new"], "sk_test_whatever1234", 2, ["--base-url is required"]),
         (["login", "--profile", "new", "--base-url", "http://api.example.com"], "sk_x1234567", 2,
          ["https"]),
-        (["login"], "", 2, ["does not look like an API key"]),
+        (["login"], "", 2, ["Not an API key"]),
         (["login", "--profile", "my shop", "--base-url", "https://a.example"],
          "sk_test_whatever1234", 2, ["a profile name is"]),
         (["login"], "sk_test_RejectedByTheSandbox0000\n", 1, ["rejected this key"]),

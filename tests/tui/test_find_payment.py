@@ -79,12 +79,9 @@ async def test_not_found_keeps_the_input_for_correction(harness: Harness) -> Non
     ("text", "problem"),
     [
         ("", "Enter a payment ID, like pay_12345"),
-        ("12345", "A payment ID starts with pay_ followed by letters and digits, like pay_12345"),
-        ("pay_", "A payment ID starts with pay_ followed by letters and digits, like pay_12345"),
-        (
-            "pay_12 3",
-            "A payment ID starts with pay_ followed by letters and digits, like pay_12345",
-        ),
+        ("12345", "Not a payment ID: they look like pay_12345"),
+        ("pay_", "Not a payment ID: they look like pay_12345"),
+        ("pay_12 3", "Not a payment ID: they look like pay_12345"),
         (" pay_0001 ", None),
     ],
 )
@@ -97,7 +94,7 @@ async def test_a_wrong_shape_is_not_sent(harness: Harness) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await find(pilot, "12345")
-        assert id_error(screen).startswith("A payment ID starts with pay_")
+        assert id_error(screen) == "Not a payment ID: they look like pay_12345"
         assert not screen.query_one(ErrorPanel).display
         assert screen.query_one("#payment-id", Input).value == "12345"
 

@@ -95,4 +95,4 @@ async def test_bad_fields_are_explained_before_anything_is_sent(harness: Harness
         screen = app.screen
         assert isinstance(screen, FirstRunScreen)
         assert "https://" in error_of(screen, "base-url")
-        assert error_of(screen, "api-key").startswith("That does not look like an API key")
+        assert error_of(screen, "api-key").startswith("Not an API key")

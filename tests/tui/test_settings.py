@@ -148,7 +148,7 @@ async def test_invalid_fields_are_refused_under_the_field(console: Console) -> N
         await fill(pilot, "#profile-base-url", "https://api.example.com")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert text(screen, "#profile-key-error").startswith("That does not look like an API key")
+        assert text(screen, "#profile-key-error").startswith("Not an API key")
     assert "fine" not in load_settings(console.config_path).profiles
 
 

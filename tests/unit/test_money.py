@@ -62,7 +62,7 @@ def test_parse_amount_accepts_what_a_merchant_types(
         ("1.5", "JPY", "JPY has no minor unit: enter a whole amount"),
         ("1.0001", "KWD", "KWD allows at most 3 decimal places"),
         ("1.2345", "BHD", "BHD allows at most 3 decimal places"),
-        ("100000000", "USD", "Amount must have at most 8 digits before the point"),
+        ("100000000", "USD", "Amount must be less than 100,000,000"),
         ("10", "XYZ", "Unknown currency code 'XYZ'"),
         ("10", "XAU", "XAU is not a currency payments can be made in"),
     ],
