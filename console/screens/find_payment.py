@@ -22,7 +22,11 @@ LOOKUP = "find-payment"
 
 
 class FindPaymentScreen(ConsoleScreen[None]):
-    """Type an ID (its `pay_` shape is checked first), Enter fetches it."""
+    """Type an ID (its `pay_` shape is checked first), Enter fetches it.
+
+    The payment shown is fetched again whenever the screen comes back into view (after
+    a refund from here, say), as the payment detail screen does.
+    """
 
     SCREEN_TITLE = "Find payment"
 
@@ -49,6 +53,10 @@ class FindPaymentScreen(ConsoleScreen[None]):
         self.query_one(PaymentDetails).display = False
         self.query_one("#payment-id", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.shown is not None:
+            self._start(self.shown.id, reload=True)
+
     @on(Input.Changed, "#payment-id")
     def _typed(self, event: Input.Changed) -> None:
         """Clear a message about the previous ID once the merchant edits it."""
@@ -60,24 +68,33 @@ class FindPaymentScreen(ConsoleScreen[None]):
         problem = payment_id_error(event.value)
         self.query_one(FormField).set_error(problem)
         if problem is None:
-            self.query_one(ErrorPanel).clear()
-            self.query_one("#find-progress").display = True
-            self.lookup(event.value.strip())
+            self._start(event.value.strip(), reload=False)
+
+    def _start(self, payment_id: str, *, reload: bool) -> None:
+        self.query_one(ErrorPanel).clear()
+        self.query_one("#find-progress").display = True
+        self.lookup(payment_id, reload)
 
     @work(exclusive=True, group=LOOKUP, exit_on_error=False)
-    async def lookup(self, payment_id: str) -> tuple[str, Payment, list[JournalEntry]]:
+    async def lookup(
+        self, payment_id: str, reload: bool
+    ) -> tuple[str, Payment, list[JournalEntry], bool]:
         payment, refunds = await fetch_payment(self, payment_id)
-        return payment_id, payment, refunds
+        return payment_id, payment, refunds, reload
 
     def work_succeeded(self, group: str, result: Any) -> None:
-        payment_id, payment, refunds = result
+        payment_id, payment, refunds, reload = result
         self.query_one("#find-progress").display = False
-        if payment_id != self.query_one("#payment-id", Input).value.strip():
+        if payment_id not in (
+            self.query_one("#payment-id", Input).value.strip(),
+            self.shown_payment_id,
+        ):
             return  # the merchant typed another ID meanwhile: this answer is stale
         self.shown = payment
         details = self.query_one(PaymentDetails)
         details.show(payment, refunds, self.ctx.display_tz)
-        details.focus()
+        if not reload:
+            details.focus()
         self.refresh_bindings()
 
     def work_failed(self, group: str, error: BaseException) -> None:

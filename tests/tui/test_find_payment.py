@@ -62,6 +62,27 @@ async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness
         assert app.screen.payment_id == "pay_0001"
 
 
+async def test_coming_back_after_a_refund_shows_the_new_figures(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await seed_activity(app)
+        screen = await find(pilot, "pay_0001")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, RefundScreen)
+        await pilot.press("backspace", *"30", "enter", "y")
+        await settle(pilot)
+        assert "Remaining now USD 45.00" in str(app.screen.query_one("#refund-result").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        fields = str(screen.query_one(".payment-fields", Static).content)
+        assert "Refunded      USD 55.00 (remaining USD 45.00)" in fields
+        assert "refund_0002" in str(screen.query_one(".payment-refunds", Static).content)
+        assert app.focused is screen.query_one(PaymentDetails)
+
+
 async def test_not_found_keeps_the_input_for_correction(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
