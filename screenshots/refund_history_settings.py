@@ -14,37 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 import keyring
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from textual.pilot import Pilot
 
 from console import credentials, operations
 from console.api.models import RefundCreate
 from console.app import PaymentsConsoleApp
+from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import Scenario, paste, seed_activity, settle
 
 DEMO_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 """The key shown (masked) by the settings scenarios; the sandbox does not accept it."""
-
-
-class DemoKeyring(KeyringBackend):
-    """An in-memory keyring, so that screenshots never touch the OS keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such password")
 
 
 def _app(pilot: Pilot[Any]) -> PaymentsConsoleApp:
@@ -161,7 +140,7 @@ async def _history_filtered(pilot: Pilot[Any]) -> None:
 
 
 async def _settings(pilot: Pilot[Any]) -> None:
-    keyring.set_keyring(DemoKeyring())
+    keyring.set_keyring(MemoryKeyring())
     credentials.set_key(_app(pilot).ctx.profile_name, DEMO_KEY)
     await settle(pilot)
     await pilot.press("s")

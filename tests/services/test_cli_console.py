@@ -22,7 +22,7 @@ from console.config import Profile, Settings, data_dir, save_settings
 from console.context import Services
 from console.credentials import set_key
 from console.journal import Journal
-from tests.services.conftest import MemoryKeyring
+from screenshots.memory_keyring import MemoryKeyring
 
 
 @dataclass

@@ -22,7 +22,7 @@ from console.credentials import (
     mode_warning,
     set_key,
 )
-from tests.services.conftest import MemoryKeyring
+from screenshots.memory_keyring import MemoryKeyring
 
 KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 

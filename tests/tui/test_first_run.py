@@ -11,8 +11,8 @@ from console.config import load_settings
 from console.screens.first_run import FirstRunScreen
 from console.screens.home import HomeScreen
 from console.widgets.panels import ErrorPanel
+from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import BASE_URL, Harness, paste, settle
-from tests.tui.conftest import MemoryKeyring
 
 SIZE = (100, 30)
 

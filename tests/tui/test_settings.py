@@ -15,8 +15,8 @@ from console import credentials
 from console.app import PaymentsConsoleApp
 from console.config import Profile, load_settings
 from console.screens.settings import SettingsScreen
+from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import BASE_URL, Harness, settle
-from tests.tui.conftest import MemoryKeyring
 
 LIVE_KEY = "sk_live_abcdefghijklmnop5678"
 
