@@ -6,23 +6,30 @@ or a request that never left this machine) or `unknown` (it may have taken effec
 dropped connection after sending, a 5xx, an unreadable answer, or a cancelled wait).
 `retry` re-sends an entry with its original idempotency key and body, so the server can
 never apply it twice. Client errors are re-raised after being recorded.
+
+`check_key` is how the login command, the first run and the settings screen ask the API
+whether it accepts a key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from console.api.client import PaymentsClient
-from console.api.errors import CardError, PaymentsError
+from console.api.errors import CardError, NotFoundError, PaymentsError
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
 from console.journal import Journal, JournalEntry, Kind
 
 Clock = Callable[[], datetime]
 
 _Result = TypeVar("_Result", Payment, Refund)
+
+KEY_CHECK_ID = "pay_payments_console_key_check"
+"""A payment ID that cannot exist: looking it up tells whether the API accepts a key."""
 
 
 class NotRetryableError(Exception):
@@ -31,6 +38,13 @@ class NotRetryableError(Exception):
 
 def new_idempotency_key() -> str:
     return str(uuid.uuid4())
+
+
+async def check_key(client: PaymentsClient) -> None:
+    """Return when the API accepts the client's key (404 for a payment that cannot exist);
+    raise `AuthenticationError` when it refuses it (401), or whatever else went wrong."""
+    with contextlib.suppress(NotFoundError):
+        await client.get_payment(KEY_CHECK_ID)
 
 
 async def create_payment(

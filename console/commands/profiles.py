@@ -15,12 +15,10 @@ from console.commands import common
 from console.config import Mode, Profile, check_base_url, default_config_path, save_settings
 from console.hosts import is_loopback
 
-LOGIN_CHECK_ID = "pay_payments_console_login_check"
-"""A payment id that does not exist: GET it to check a key (404 accepted, 401 refused)."""
-
 
 def login(args: argparse.Namespace) -> int:
-    from console.api.errors import AuthenticationError, NotFoundError
+    from console.api.errors import AuthenticationError
+    from console.operations import check_key
 
     settings = common.settings(args)
     try:
@@ -57,9 +55,7 @@ def login(args: argparse.Namespace) -> int:
     async def check() -> int:
         async with common.client(profile, key) as client:
             try:
-                await client.get_payment(LOGIN_CHECK_ID)
-            except NotFoundError:
-                pass
+                await check_key(client)
             except AuthenticationError as exc:
                 raise Failure(f"The API rejected this key: {exc}", EXIT_API) from None
         return EXIT_OK

@@ -13,14 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, LoadingIndicator, Select
 
 from console import credentials
-from console.api.errors import AuthenticationError, NotFoundError
+from console.api.errors import AuthenticationError
 from console.config import MODES, Profile, save_settings
+from console.operations import check_key
 from console.widgets.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel, FormField
 
 CONNECT = "connect"
-KEY_CHECK_ID = "pay_console_key_check"
-"""A payment that does not exist: 404 means the key was accepted, 401 that it was not."""
 DEFAULT_BASE_URL = "https://api.paymentprocessing.com/v1"
 
 
@@ -159,9 +158,7 @@ class FirstRunScreen(ConsoleScreen[None]):
         ctx = self.ctx
         client = ctx.client_factory(profile, key)
         try:
-            await client.get_payment(KEY_CHECK_ID)
-        except NotFoundError:
-            pass  # the key was accepted
+            await check_key(client)
         except BaseException:
             await client.aclose()
             raise

@@ -2,8 +2,8 @@
 
 Profiles are saved with `config.save_settings` (never a key in the file); keys go to the
 OS keyring through `console.credentials` and are only ever shown masked. Testing a
-connection looks up a payment ID that cannot exist: 404 means the API accepted the key,
-401 that it refused it. Keyring, file and network work runs in async workers.
+connection is `operations.check_key` (the CLI's login and the first run use it too).
+Keyring, file and network work runs in async workers.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Select
 
 from console import credentials
-from console.api.errors import AuthenticationError, NotFoundError
+from console.api.errors import AuthenticationError
 from console.api.models import field_errors
 from console.config import MODES, Profile, Settings, save_settings
+from console.operations import check_key
 from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel
 from console.widgets.settings_form import (
-    CONNECTION_CHECK_ID,
     LEGEND,
     KeyStatus,
     profile_prompt,
@@ -384,7 +384,7 @@ class SettingsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group=TEST, exit_on_error=False)
     async def test_connection(self, profile: Profile, typed_key: str) -> tuple[bool, str]:
-        """Look up a payment that cannot exist: 404 = key accepted, 401 = refused."""
+        """(accepted, what to say): `operations.check_key` with the form's key."""
         key = await self._key(profile.name, typed_key)
         if key is None:
             raise credentials.InvalidKeyError(
@@ -393,9 +393,7 @@ class SettingsScreen(ConsoleScreen[None]):
         masked = credentials.mask(key)
         client = self.ctx.client_factory(profile, key)
         try:
-            await client.get_payment(CONNECTION_CHECK_ID)
-        except NotFoundError:
-            return True, f"Connection OK: {profile.base_url} accepted the key {masked}."
+            await check_key(client)
         except AuthenticationError:
             return False, (
                 f"{profile.base_url} refused the key {masked} (401). "
@@ -403,7 +401,7 @@ class SettingsScreen(ConsoleScreen[None]):
             )
         finally:
             await client.aclose()
-        return True, f"{profile.base_url} answered and accepted the key {masked}."
+        return True, f"Connection OK: {profile.base_url} accepted the key {masked}."
 
     def action_delete_profile(self) -> None:
         name = self.selected

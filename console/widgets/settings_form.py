@@ -9,9 +9,6 @@ from textual.content import Content
 from console import credentials
 from console.config import Profile
 
-CONNECTION_CHECK_ID = "pay_payments_console_connection_check"
-"""A payment ID that cannot exist: looking it up answers 404 when the key is accepted."""
-
 MODE_STYLES = {"sandbox": "$warning", "test": "$warning", "live": "bold $error"}
 
 

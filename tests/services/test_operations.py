@@ -18,6 +18,7 @@ from console.api.client import PaymentsClient
 from console.api.errors import (
     APIConnectionError,
     APIError,
+    AuthenticationError,
     CardError,
     InvalidRequestError,
     PaymentsError,
@@ -161,6 +162,15 @@ async def test_refunds_record_the_payment_and_currency(
     assert (first.object_id, first.amount, first.currency) == (partial.id, Decimal("10.00"), "USD")
     assert (second.object_id, str(second.amount), second.status) == (rest.id, "20.00", "succeeded")
     assert (failed.status, failed.error, failed.object_id) == ("failed", str(caught.value), None)
+
+
+async def test_check_key_accepts_the_sandbox_key_and_refuses_another(
+    sandbox_app: FastAPI, client: PaymentsClient
+) -> None:
+    await operations.check_key(client)
+    async with client_for(sandbox_app, key="sk_test_not_the_sandbox_key") as refused:
+        with pytest.raises(AuthenticationError):
+            await operations.check_key(refused)
 
 
 async def test_refused_connection_is_failed_not_unknown(journal: Journal) -> None:
