@@ -1,4 +1,8 @@
-"""Shared test configuration. Sub-folders add their own fixtures in their conftest.py."""
+"""Shared test configuration and fixtures. Sub-folders add their own in their conftest.py.
+
+`isolated_dirs` and `memory_keyring` keep a test away from the machine's settings, data and
+OS keyring; tests/services and tests/tui use both for every test.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import keyring
 import pytest
 from hypothesis import HealthCheck, settings
+
+from screenshots.memory_keyring import MemoryKeyring
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,7 +29,39 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-# --- sandbox fixtures (owner: sandbox helper) -----------------------------------------
+# --- isolation -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and the XDG dirs under tmp_path/home (returned); no PAYMENTS_* variable leaks in."""
+    for name in list(os.environ):
+        if name.startswith("PAYMENTS_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    for variable, sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "home/config"),
+        ("XDG_DATA_HOME", "home/data"),
+        ("XDG_STATE_HOME", "home/state"),
+        ("XDG_CACHE_HOME", "home/cache"),
+    ):
+        monkeypatch.setenv(variable, str(tmp_path / sub))
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring backend for the test; the previous backend comes back after it."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+# --- sandbox fixtures -------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ async def test_no_profile_offers_the_local_sandbox(harness: Harness) -> None:
 
 
 async def test_a_base_url_and_key_are_checked_then_kept(
-    harness: Harness, isolated: MemoryKeyring
+    harness: Harness, memory_keyring: MemoryKeyring
 ) -> None:
     key = harness.sandbox().state.api_key
     app = harness.app(connected=False)
@@ -67,7 +67,7 @@ async def test_a_base_url_and_key_are_checked_then_kept(
     assert key not in (harness.workdir / "config.toml").read_text()
 
 
-async def test_a_rejected_key_is_not_kept(harness: Harness, isolated: MemoryKeyring) -> None:
+async def test_a_rejected_key_is_not_kept(harness: Harness, memory_keyring: MemoryKeyring) -> None:
     app = harness.app(connected=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -80,7 +80,7 @@ async def test_a_rejected_key_is_not_kept(harness: Harness, isolated: MemoryKeyr
         assert error_of(screen, "api-key") == "The API did not accept this key"
         assert str(screen.query_one(ErrorPanel).content).startswith("API key not accepted")
         assert not screen.query_one("#first-run").disabled
-    assert isolated.passwords == {}
+    assert memory_keyring.passwords == {}
     assert not (harness.workdir / "config.toml").exists()
 
 

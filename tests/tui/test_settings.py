@@ -82,7 +82,7 @@ async def test_shows_the_profile_and_its_key_masked(console: Console) -> None:
         assert console.api_key not in pilot.app.export_screenshot()
 
 
-async def test_settings_round_trip(console: Console, isolated: MemoryKeyring) -> None:
+async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyring) -> None:
     async with console.app.run_test(size=(100, 30)) as pilot:
         screen = await open_settings(pilot)
         # add a profile with a key
@@ -114,7 +114,7 @@ async def test_settings_round_trip(console: Console, isolated: MemoryKeyring) ->
     )
     assert on_disk.profiles["sandbox"].base_url == BASE_URL
     assert on_disk.theme == "nord"
-    assert isolated.passwords[("payments-console", "live-shop")] == LIVE_KEY
+    assert memory_keyring.passwords[("payments-console", "live-shop")] == LIVE_KEY
     assert LIVE_KEY not in console.config_path.read_text()
 
 
@@ -173,7 +173,7 @@ async def test_connection_test_accepts_the_right_key_and_names_a_wrong_one(
 
 
 async def test_switch_profile_then_delete_the_other(
-    console: Console, isolated: MemoryKeyring
+    console: Console, memory_keyring: MemoryKeyring
 ) -> None:
     second = Profile(name="backup", base_url=BASE_URL, mode="test")
     console.app.ctx.settings = console.app.ctx.settings.with_profile(second)
@@ -205,7 +205,7 @@ async def test_switch_profile_then_delete_the_other(
     on_disk = load_settings(console.config_path)
     assert list(on_disk.profiles) == ["backup"]
     assert on_disk.default_profile == "backup"
-    assert isolated.passwords == {}
+    assert memory_keyring.passwords == {}
 
 
 async def test_switching_to_a_profile_without_key_says_what_to_do(console: Console) -> None:
