@@ -258,7 +258,8 @@ async def _home_empty(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-async def _home_activity(pilot: Pilot[Any]) -> None:
+async def home_with_activity(pilot: Pilot[Any]) -> None:
+    """Home, once `seed_activity` ran and the screen reloaded (g)."""
     await settle(pilot)
     await seed_activity(pilot.app)  # type: ignore[arg-type]
     await pilot.press("g")
@@ -266,7 +267,7 @@ async def _home_activity(pilot: Pilot[Any]) -> None:
 
 
 async def _retry_confirm(pilot: Pilot[Any]) -> None:
-    await _home_activity(pilot)
+    await home_with_activity(pilot)
     await pilot.press("u")
     await pilot.pause()
 
@@ -326,7 +327,7 @@ async def _help(pilot: Pilot[Any]) -> None:
 
 SCENARIOS = (
     Scenario("home_empty", "Home, nothing sent yet", _home_empty),
-    Scenario("home", "Home with recent activity and an unknown outcome", _home_activity),
+    Scenario("home", "Home with recent activity and an unknown outcome", home_with_activity),
     Scenario("home_retry_confirm", "Retrying an operation with unknown outcome", _retry_confirm),
     Scenario("home_live", "The LIVE badge of a live-mode profile", _home_empty, mode="live"),
     Scenario("home_test", "The TEST badge of a test-mode profile", _home_empty, mode="test"),

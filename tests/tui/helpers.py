@@ -6,11 +6,47 @@ import asyncio
 import socket
 import sqlite3
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
+from textual.dom import DOMNode
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
 
 from console.api.client import PaymentsClient
-from screenshots.scenarios import BASE_URL, Harness
+from screenshots.scenarios import BASE_URL, Harness, paste, settle
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+async def open_screen(pilot: Pilot[Any], screen_type: type[ScreenT], *keys: str) -> ScreenT:
+    """Press `keys`, let the workers finish, and return the screen then shown (a `screen_type`)."""
+    await pilot.press(*keys)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type)
+    return screen
+
+
+def text_of(where: Pilot[Any] | DOMNode, selector: str) -> str:
+    """The text a widget shows, looked up in a screen (or a pilot's current screen)."""
+    node = where.app.screen if isinstance(where, Pilot) else where
+    return str(node.query_one(selector).render())
+
+
+def field_error(where: Pilot[Any] | DOMNode, name: str) -> str:
+    """The message on the error line of field `name` ("" when there is none)."""
+    return text_of(where, f"#{name}-error")
+
+
+async def fill(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Focus an input and replace its text by a paste, as a merchant pastes a URL or a key."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    await paste(pilot, text)
 
 
 def payments_in_sandbox(harness: Harness) -> int:

@@ -23,9 +23,7 @@ from console.screens.help import HelpScreen
 from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen
 from console.widgets.errors import describe_error
-from screenshots.scenarios import Harness, profile, settle, take_payment
-
-SIZE = (100, 30)
+from screenshots.scenarios import SIZE, Harness, profile, settle, take_payment
 
 
 def header(app: PaymentsConsoleApp) -> tuple[str, str, set[str]]:

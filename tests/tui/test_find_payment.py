@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Label, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.refund import RefundScreen
 from console.widgets.format import payment_id_error
 from console.widgets.panels import ErrorPanel
 from console.widgets.payment import PaymentDetails
-from screenshots.scenarios import Harness, paste, seed_activity, settle
-from tests.tui.helpers import unreachable_client
-
-SIZE = (100, 30)
+from screenshots.scenarios import SIZE, Harness, paste, seed_activity, settle
+from tests.tui.helpers import field_error, open_screen, text_of, unreachable_client
 
 
-async def find(pilot: object, payment_id: str) -> FindPaymentScreen:
-    from textual.pilot import Pilot
-
-    assert isinstance(pilot, Pilot)
+async def find(pilot: Pilot[None], payment_id: str) -> FindPaymentScreen:
     await pilot.press("slash")
     await pilot.pause()
     await paste(pilot, payment_id)
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, FindPaymentScreen)
-    return screen
-
-
-def id_error(screen: FindPaymentScreen) -> str:
-    return str(screen.query_one("#payment-id-error", Label).content)
+    return await open_screen(pilot, FindPaymentScreen, "enter")
 
 
 async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness: Harness) -> None:
@@ -68,12 +56,10 @@ async def test_coming_back_after_a_refund_shows_the_new_figures(harness: Harness
         await settle(pilot)
         await seed_activity(app)
         screen = await find(pilot, "pay_0001")
-        await pilot.press("r")
-        await settle(pilot)
-        assert isinstance(app.screen, RefundScreen)
+        await open_screen(pilot, RefundScreen, "r")
         await pilot.press("backspace", *"30", "enter", "y")
         await settle(pilot)
-        assert "Remaining now USD 45.00" in str(app.screen.query_one("#refund-result").render())
+        assert "Remaining now USD 45.00" in text_of(app.screen, "#refund-result")
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -88,12 +74,12 @@ async def test_not_found_keeps_the_input_for_correction(harness: Harness) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await find(pilot, "pay_9999")
-        assert id_error(screen) == "Payment not found"
+        assert field_error(screen, "payment-id") == "Payment not found"
         assert screen.query_one("#payment-id", Input).value == "pay_9999"
         assert app.focused is screen.query_one("#payment-id")
         assert not screen.query_one(PaymentDetails).display
         await pilot.press("backspace")
-        assert id_error(screen) == ""  # editing clears the old answer
+        assert field_error(screen, "payment-id") == ""  # editing clears the old answer
 
 
 @pytest.mark.parametrize(
@@ -115,7 +101,7 @@ async def test_a_wrong_shape_is_not_sent(harness: Harness) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await find(pilot, "12345")
-        assert id_error(screen) == "Not a payment ID: they look like pay_12345"
+        assert field_error(screen, "payment-id") == "Not a payment ID: they look like pay_12345"
         assert not screen.query_one(ErrorPanel).display
         assert screen.query_one("#payment-id", Input).value == "12345"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Label, Select
+from textual.widgets import Label, Select
 
 from console import credentials
 from console.config import load_settings
@@ -12,24 +12,8 @@ from console.screens.first_run import FirstRunScreen
 from console.screens.home import HomeScreen
 from console.widgets.panels import ErrorPanel
 from screenshots.memory_keyring import MemoryKeyring
-from screenshots.scenarios import BASE_URL, Harness, paste, settle
-
-SIZE = (100, 30)
-
-
-async def fill(pilot: object, field: str, text: str) -> None:
-    from textual.pilot import Pilot
-
-    assert isinstance(pilot, Pilot)
-    field_input = pilot.app.screen.query_one(f"#{field}", Input)
-    field_input.value = ""
-    field_input.focus()
-    await pilot.pause()
-    await paste(pilot, text)
-
-
-def error_of(screen: FirstRunScreen, field: str) -> str:
-    return str(screen.query_one(f"#{field}-error", Label).content)
+from screenshots.scenarios import BASE_URL, SIZE, Harness, settle
+from tests.tui.helpers import field_error, fill
 
 
 async def test_no_profile_offers_the_local_sandbox(harness: Harness) -> None:
@@ -52,9 +36,9 @@ async def test_a_base_url_and_key_are_checked_then_kept(
     app = harness.app(connected=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await fill(pilot, "profile-name", "shop")
-        await fill(pilot, "base-url", BASE_URL)
-        await fill(pilot, "api-key", key)
+        await fill(pilot, "#profile-name", "shop")
+        await fill(pilot, "#base-url", BASE_URL)
+        await fill(pilot, "#api-key", key)
         assert app.screen.query_one("#mode", Select).value == "test"  # inferred from sk_test_
         await pilot.press("enter")
         await settle(pilot)
@@ -71,13 +55,13 @@ async def test_a_rejected_key_is_not_kept(harness: Harness, memory_keyring: Memo
     app = harness.app(connected=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await fill(pilot, "base-url", BASE_URL)
-        await fill(pilot, "api-key", "sk_test_this_key_is_wrong")
+        await fill(pilot, "#base-url", BASE_URL)
+        await fill(pilot, "#api-key", "sk_test_this_key_is_wrong")
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, FirstRunScreen)
-        assert error_of(screen, "api-key") == "The API did not accept this key"
+        assert field_error(screen, "api-key") == "The API did not accept this key"
         assert str(screen.query_one(ErrorPanel).content).startswith("API key not accepted")
         assert not screen.query_one("#first-run").disabled
     assert memory_keyring.passwords == {}
@@ -88,11 +72,11 @@ async def test_bad_fields_are_explained_before_anything_is_sent(harness: Harness
     app = harness.app(connected=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await fill(pilot, "base-url", "http://payments.example.com/v1")
-        await fill(pilot, "api-key", "short")
+        await fill(pilot, "#base-url", "http://payments.example.com/v1")
+        await fill(pilot, "#api-key", "short")
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, FirstRunScreen)
-        assert "https://" in error_of(screen, "base-url")
-        assert error_of(screen, "api-key").startswith("Not an API key")
+        assert "https://" in field_error(screen, "base-url")
+        assert field_error(screen, "api-key").startswith("Not an API key")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from bench.history import fill_journal
 from console import operations
@@ -17,8 +17,8 @@ from console.api.models import PaymentCreate, RefundCreate
 from console.screens.history import HistoryScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.history_table import PAGE_SIZE, HistoryTable
-from screenshots.scenarios import Harness, settle
-from tests.tui.helpers import unreachable_client
+from screenshots.scenarios import SIZE, Harness, settle
+from tests.tui.helpers import open_screen, text_of, unreachable_client
 
 
 async def record_activity(harness: Harness) -> None:
@@ -43,14 +43,6 @@ async def record_activity(harness: Harness) -> None:
     await refund(third, "25.00")
 
 
-async def open_history(pilot: Pilot[None]) -> HistoryScreen:
-    await pilot.press("h")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, HistoryScreen)
-    return screen
-
-
 async def type_filter(pilot: Pilot[None], text: str) -> None:
     """Type into the filter and wait for the debounced query to land."""
     await pilot.press(*text)
@@ -63,14 +55,10 @@ def rows(screen: HistoryScreen) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in table.get_row_at(n)) for n in range(table.row_count)]
 
 
-def label(screen: HistoryScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Label).render())
-
-
 async def test_every_operation_newest_first(harness: Harness) -> None:
     await record_activity(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        screen = await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
         table = screen.query_one(HistoryTable)
         assert [str(column.label) for column in table.columns.values()] == [
             "Time (UTC)",
@@ -91,7 +79,7 @@ async def test_every_operation_newest_first(harness: Harness) -> None:
         entry = harness.journal.recent(1)[0]
         assert rows(screen)[0][0] == f"{entry.created_at:%Y-%m-%d %H:%M:%S}"
         assert rows(screen)[0][5] == entry.idempotency_key[:8] + "…"
-        assert label(screen, "#history-count") == "6 operations, newest first"
+        assert text_of(screen, "#history-count") == "6 operations, newest first"
         assert screen.query_one("#history-filter", Input).has_focus
 
 
@@ -108,13 +96,13 @@ async def test_filter_as_you_type(
     harness: Harness, typed: str, expected: list[tuple[str, str]]
 ) -> None:
     await record_activity(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        screen = await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
         await type_filter(pilot, typed)
         assert [(row[1], row[3]) for row in rows(screen)] == expected
         count = len(expected)
         matches = "operation matches" if count == 1 else "operations match"
-        assert label(screen, "#history-count") == f"{count} {matches} “{typed}”"
+        assert text_of(screen, "#history-count") == f"{count} {matches} “{typed}”"
 
 
 async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
@@ -127,8 +115,8 @@ async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
         return page(filter_text, offset, limit)
 
     harness.journal.page = counting_page  # type: ignore[method-assign]
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        await open_screen(pilot, HistoryScreen, "h")
         queried.clear()
         await type_filter(pilot, "pay_0004")
     assert queried[-1] == "pay_0004"
@@ -137,8 +125,8 @@ async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
 
 async def test_enter_opens_the_payment(harness: Harness) -> None:
     await record_activity(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        await open_screen(pilot, HistoryScreen, "h")
         await type_filter(pilot, "pay_0002")
         await pilot.press("enter")  # from the filter to the table
         await pilot.press("enter")  # opens the highlighted row's payment
@@ -155,13 +143,13 @@ async def test_export_writes_the_filtered_rows_and_says_where(
     exports = tmp_path / "exports"
     exports.mkdir()
     monkeypatch.chdir(exports)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        screen = await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
         await type_filter(pilot, "refund")
         await pilot.press("enter", "e")
         await settle(pilot)
         (written,) = exports.iterdir()
-        assert label(screen, "#history-status") == (
+        assert text_of(screen, "#history-status") == (
             f"Exported 2 operations matching “refund” to {written}"
         )
     with written.open(newline="") as file:
@@ -174,11 +162,11 @@ async def test_export_writes_the_filtered_rows_and_says_where(
 
 async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
     fill_journal(harness.journal, PAGE_SIZE * 2 + 50)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
-        screen = await open_history(pilot)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
         table = screen.query_one(HistoryTable)
         assert table.row_count == PAGE_SIZE
-        assert label(screen, "#history-count") == (
+        assert text_of(screen, "#history-count") == (
             "450 operations, newest first · 200 shown, more load as you scroll"
         )
         await pilot.press("down", "end")
@@ -187,7 +175,7 @@ async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
         await pilot.press("end")
         await settle(pilot)
         assert table.row_count == 450
-        assert label(screen, "#history-count") == "450 operations, newest first"
+        assert text_of(screen, "#history-count") == "450 operations, newest first"
         ids = [row[5] for row in rows(screen)]
         assert len(set(ids)) == 450  # no row twice, none missing
 
@@ -198,8 +186,8 @@ async def test_a_row_without_payment_id_says_so(harness: Harness) -> None:
         await operations.create_payment(
             unreachable_client(), harness.journal, "shop", request, clock=harness.console_clock
         )
-    async with harness.app().run_test(size=(100, 30), notifications=True) as pilot:
-        screen = await open_history(pilot)
+    async with harness.app().run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
         await pilot.press("down", "enter")
         await pilot.pause()
         assert pilot.app.screen is screen

@@ -6,18 +6,13 @@ from textual.widgets import DataTable, Static
 
 from console.screens.home import HomeScreen, describe_entry
 from console.screens.payment_detail import PaymentDetailScreen
-from screenshots.scenarios import Harness, seed_activity, settle
-
-SIZE = (100, 30)
+from screenshots.scenarios import SIZE, Harness, home_with_activity, seed_activity, settle
 
 
 async def test_recent_activity_lists_the_journal_newest_first(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
-        await pilot.press("g")
-        await settle(pilot)
+        await home_with_activity(pilot)
         table = app.screen.query_one("#recent", DataTable)
         rows = [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert [row[1:] for row in rows] == [
@@ -38,10 +33,7 @@ async def test_recent_activity_lists_the_journal_newest_first(harness: Harness) 
 async def test_enter_on_a_row_opens_its_payment(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
-        await pilot.press("g")
-        await settle(pilot)
+        await home_with_activity(pilot)
         table = app.screen.query_one("#recent", DataTable)
         table.focus()
         table.move_cursor(row=2)  # EUR 42.50

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from console.sandbox.faults import Faults
 from console.screens.confirm import ConfirmScreen
@@ -13,14 +13,8 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
 from console.widgets.currency import CurrencySelect, find_currency
 from console.widgets.panels import ErrorPanel
-from screenshots.scenarios import Harness, settle, take_payment
-from tests.tui.helpers import gated_client, payments_in_sandbox, unreachable_client
-
-SIZE = (100, 30)
-
-
-def field_error(screen: NewPaymentScreen, name: str) -> str:
-    return str(screen.query_one(f"#{name}-error", Label).content)
+from screenshots.scenarios import SIZE, Harness, settle, take_payment
+from tests.tui.helpers import field_error, gated_client, payments_in_sandbox, unreachable_client
 
 
 def form(screen: NewPaymentScreen) -> dict[str, str]:

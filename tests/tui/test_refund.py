@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from console.api.errors import CardError
 from console.api.models import Payment, PaymentCreate, RefundCreate
@@ -15,8 +15,8 @@ from console.sandbox.faults import Faults
 from console.screens.confirm import ConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import LiveRefundConfirmScreen, RefundScreen
-from screenshots.scenarios import Harness, settle
-from tests.tui.helpers import unreachable_client
+from screenshots.scenarios import SIZE, Harness, settle
+from tests.tui.helpers import field_error, open_screen, text_of, unreachable_client
 
 
 async def pay(harness: Harness, amount: str = "100.00", source: str = "tok_visa") -> Payment:
@@ -39,15 +39,9 @@ async def refunded(harness: Harness, payment_id: str) -> Decimal | None:
         return (await client.get_payment(payment_id)).amount_refunded
 
 
-def text_of(pilot: Pilot[None], selector: str) -> str:
-    widget = pilot.app.screen.query_one(selector)
-    assert isinstance(widget, (Label, Static))
-    return str(widget.render())
-
-
 async def test_full_refund_from_home_is_r_id_enter_enter_y(harness: Harness) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         await pilot.press("r", *payment.id, "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, RefundScreen)
@@ -80,11 +74,7 @@ async def use(app: PaymentsConsoleApp, client: object) -> None:
 
 async def open_refund(pilot: Pilot[None], payment_id: str) -> RefundScreen:
     """From home: r, the ID, Enter; returns the refund screen once the payment is loaded."""
-    await pilot.press("r", *payment_id, "enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, RefundScreen)
-    return screen
+    return await open_screen(pilot, RefundScreen, "r", *payment_id, "enter")
 
 
 async def confirm(pilot: Pilot[None]) -> str:
@@ -98,13 +88,9 @@ async def confirm(pilot: Pilot[None]) -> str:
     return message
 
 
-def field_error(pilot: Pilot[None], name: str) -> str:
-    return text_of(pilot, f"#{name}-error")
-
-
 async def test_partial_refund_then_the_rest(harness: Harness) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press(*"30")  # typed over the pre-filled remaining amount
         assert screen.query_one("#refund-amount", Input).value == "30"
@@ -134,7 +120,7 @@ async def test_partial_refund_then_the_rest(harness: Harness) -> None:
 )
 async def test_amount_refused_before_sending(harness: Harness, typed: str, message: str) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press("backspace", *typed)
         assert field_error(pilot, "refund-amount") == message
@@ -149,7 +135,7 @@ async def test_refund_by_another_client_meanwhile_gets_the_servers_error(
     harness: Harness,
 ) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         await refund_elsewhere(harness, payment.id, "40.00")  # another client, after loading
         await confirm(pilot)
@@ -165,7 +151,7 @@ async def test_refund_by_another_client_meanwhile_gets_the_servers_error(
 
 async def test_fully_refunded_by_another_client_meanwhile(harness: Harness) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         await open_refund(pilot, payment.id)
         await refund_elsewhere(harness, payment.id)
         await confirm(pilot)
@@ -175,7 +161,7 @@ async def test_fully_refunded_by_another_client_meanwhile(harness: Harness) -> N
 async def test_nothing_to_refund_on_a_fully_refunded_payment(harness: Harness) -> None:
     payment = await pay(harness)
     await refund_elsewhere(harness, payment.id)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         assert text_of(pilot, "#refund-error") == (
             "Nothing to refund\nPayment pay_0001 has already been fully refunded (USD 100.00)."
@@ -187,7 +173,7 @@ async def test_nothing_to_refund_on_a_failed_payment(harness: Harness) -> None:
     with pytest.raises(CardError) as declined:
         await pay(harness, source="tok_chargeDeclined")
     assert declined.value.payment_id is not None
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, declined.value.payment_id)
         assert text_of(pilot, "#refund-error") == (
             "Nothing to refund\nPayment pay_0001 failed, so there is nothing to refund."
@@ -196,7 +182,7 @@ async def test_nothing_to_refund_on_a_failed_payment(harness: Harness) -> None:
 
 
 async def test_unknown_payment_keeps_the_id_for_correction(harness: Harness) -> None:
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, "pay_9999")
         assert field_error(pilot, "refund-payment-id") == "Payment not found"
         assert screen.query_one("#refund-payment-id", Input).value == "pay_9999"
@@ -204,7 +190,7 @@ async def test_unknown_payment_keeps_the_id_for_correction(harness: Harness) -> 
 
 
 async def test_a_malformed_id_is_refused_before_sending(harness: Harness) -> None:
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         await open_refund(pilot, "12345")
         assert (
             field_error(pilot, "refund-payment-id") == "Not a payment ID: they look like pay_12345"
@@ -214,7 +200,7 @@ async def test_a_malformed_id_is_refused_before_sending(harness: Harness) -> Non
 async def test_network_failure_keeps_the_amount(harness: Harness) -> None:
     payment = await pay(harness)
     app = harness.app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press(*"25.50")
         await use(app, unreachable_client())
@@ -231,7 +217,7 @@ async def test_network_failure_keeps_the_amount(harness: Harness) -> None:
 async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness) -> None:
     payment = await pay(harness)
     app = harness.app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await open_refund(pilot, payment.id)
         await pilot.press(*"10")
         await use(
@@ -251,7 +237,7 @@ async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness)
 
 async def test_live_mode_asks_to_type_the_amount_again(harness: Harness) -> None:
     payment = await pay(harness)
-    async with harness.app(mode="live").run_test(size=(100, 30)) as pilot:
+    async with harness.app(mode="live").run_test(size=SIZE) as pilot:
         await open_refund(pilot, payment.id)
         await pilot.press(*"50", "enter")
         await pilot.pause()
@@ -271,7 +257,7 @@ async def test_live_mode_asks_to_type_the_amount_again(harness: Harness) -> None
 
 async def test_cancelled_confirmation_sends_nothing(harness: Harness) -> None:
     payment = await pay(harness)
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         await pilot.press("enter", "n")
         await settle(pilot)
@@ -281,7 +267,7 @@ async def test_cancelled_confirmation_sends_nothing(harness: Harness) -> None:
 
 async def test_refund_from_the_payment_details(harness: Harness) -> None:
     payment = await pay(harness, "80.00")
-    async with harness.app().run_test(size=(100, 30)) as pilot:
+    async with harness.app().run_test(size=SIZE) as pilot:
         await pilot.app.push_screen(PaymentDetailScreen(payment.id))
         await settle(pilot)
         await pilot.press("r")

@@ -16,7 +16,8 @@ from console.app import PaymentsConsoleApp
 from console.config import Profile, load_settings
 from console.screens.settings import SettingsScreen
 from screenshots.memory_keyring import MemoryKeyring
-from screenshots.scenarios import BASE_URL, Harness, settle
+from screenshots.scenarios import BASE_URL, SIZE, Harness, settle
+from tests.tui.helpers import fill, open_screen, text_of
 
 LIVE_KEY = "sk_live_abcdefghijklmnop5678"
 
@@ -36,28 +37,6 @@ def console(harness: Harness) -> Console:
     return Console(harness.app(), api_key, harness.workdir / "config.toml")
 
 
-async def open_settings(pilot: Pilot[None]) -> SettingsScreen:
-    await pilot.press("s")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, SettingsScreen)
-    return screen
-
-
-def text(screen: SettingsScreen, selector: str) -> str:
-    return str(screen.query_one(selector).render())
-
-
-async def fill(pilot: Pilot[None], selector: str, value: str) -> None:
-    """Focus a field and replace its text, as a merchant pastes a URL or a key."""
-    field = pilot.app.screen.query_one(selector, Input)
-    field.focus()
-    await pilot.pause()
-    field.value = ""
-    field.insert_text_at_cursor(value)
-    await pilot.pause()
-
-
 async def choose(pilot: Pilot[None], selector: str, value: str) -> None:
     """Open a Select with Enter, move to `value` with the arrows, Enter."""
     select: Select[str] = pilot.app.screen.query_one(selector, Select)
@@ -72,19 +51,19 @@ async def choose(pilot: Pilot[None], selector: str, value: str) -> None:
 
 
 async def test_shows_the_profile_and_its_key_masked(console: Console) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         assert screen.selected == "sandbox"
         assert screen.query_one("#profile-base-url", Input).value == BASE_URL
         assert screen.query_one("#profile-mode", Select).value == "sandbox"
-        shown = text(screen, "#profile-key-shown")
+        shown = text_of(screen, "#profile-key-shown")
         assert shown == f"{credentials.mask(console.api_key)} (OS keyring)"
         assert console.api_key not in pilot.app.export_screenshot()
 
 
 async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyring) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         # add a profile with a key
         await pilot.press("ctrl+n")
         await pilot.press(*"live-shop")
@@ -93,11 +72,11 @@ async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyri
         await fill(pilot, "#profile-key", LIVE_KEY)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert text(screen, "#settings-status").startswith(
+        assert text_of(screen, "#settings-status").startswith(
             "Saved profile 'live-shop' (live, https://api.example.com/v1). "
             "Key sk_live_…5678 stored in the OS keyring."
         )
-        assert text(screen, "#profile-key-shown") == "sk_live_…5678 (OS keyring)"
+        assert text_of(screen, "#profile-key-shown") == "sk_live_…5678 (OS keyring)"
         assert screen.query_one("#profile-key", Input).value == ""
         # edit it: another base URL
         await fill(pilot, "#profile-base-url", "https://payments.example.org")
@@ -119,54 +98,54 @@ async def test_settings_round_trip(console: Console, memory_keyring: MemoryKeyri
 
 
 async def test_a_key_of_another_mode_is_saved_with_a_warning(console: Console) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         await pilot.press("ctrl+n", *"staging")
         await fill(pilot, "#profile-base-url", "https://staging.example.com")
         await fill(pilot, "#profile-key", LIVE_KEY)  # the mode stays "test"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert text(screen, "#settings-status").endswith(
+        assert text_of(screen, "#settings-status").endswith(
             "Warning: This is a live-mode key (sk_live_…5678) but profile 'staging' is in "
             "test mode."
         )
 
 
 async def test_invalid_fields_are_refused_under_the_field(console: Console) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         await pilot.press("ctrl+n", *"bad name")
         await fill(pilot, "#profile-base-url", "http://api.example.com")
         await fill(pilot, "#profile-key", "short")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert text(screen, "#profile-name-error").startswith("a profile name is 1 to 64")
-        assert text(screen, "#profile-base-url-error") == (
+        assert text_of(screen, "#profile-name-error").startswith("a profile name is 1 to 64")
+        assert text_of(screen, "#profile-base-url-error") == (
             "base URL must use https:// (plain http:// only for 127.0.0.1/localhost)"
         )
         await fill(pilot, "#profile-name", "fine")
         await fill(pilot, "#profile-base-url", "https://api.example.com")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert text(screen, "#profile-key-error").startswith("Not an API key")
+        assert text_of(screen, "#profile-key-error").startswith("Not an API key")
     assert "fine" not in load_settings(console.config_path).profiles
 
 
 async def test_connection_test_accepts_the_right_key_and_names_a_wrong_one(
     console: Console,
 ) -> None:
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         await pilot.press("ctrl+t")
         await settle(pilot)
         masked = credentials.mask(console.api_key)
-        assert text(screen, "#settings-status") == (
+        assert text_of(screen, "#settings-status") == (
             f"Connection OK: {BASE_URL} accepted the key {masked}."
         )
         await fill(pilot, "#profile-key", "sk_test_wrongwrongwrong1234")
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert text(screen, "#settings-problem") == (
+        assert text_of(screen, "#settings-problem") == (
             f"Key refused\n{BASE_URL} refused the key sk_test_…1234 (401). "
             "Paste the right key under New key, then save."
         )
@@ -178,30 +157,30 @@ async def test_switch_profile_then_delete_the_other(
     second = Profile(name="backup", base_url=BASE_URL, mode="test")
     console.app.ctx.settings = console.app.ctx.settings.with_profile(second)
     credentials.set_key("backup", console.api_key)
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         await pilot.press("down")  # the list has the focus: highlight "backup"
         await pilot.pause()
         assert screen.selected == "backup"
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert pilot.app.ctx.profile == second
-        assert text(screen, "#header-profile") == "profile backup"
-        assert text(screen, "#header-mode") == "TEST"
-        assert text(screen, "#settings-status") == (
+        assert text_of(screen, "#header-profile") == "profile backup"
+        assert text_of(screen, "#header-mode") == "TEST"
+        assert text_of(screen, "#settings-status") == (
             "Now using profile 'backup' (test); it is the default."
         )
         await pilot.press("up", "delete")
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
-        assert text(screen, "#settings-status") == "Deleted profile 'sandbox' and its key."
+        assert text_of(screen, "#settings-status") == "Deleted profile 'sandbox' and its key."
         options = screen.query_one("#profile-list", OptionList)
         assert options.option_count == 1
         # the key of the profile in use can be removed too (after a confirmation)
         await pilot.press("ctrl+r", "y")
         await settle(pilot)
-        assert text(screen, "#profile-key-shown") == "none stored"
+        assert text_of(screen, "#profile-key-shown") == "none stored"
     on_disk = load_settings(console.config_path)
     assert list(on_disk.profiles) == ["backup"]
     assert on_disk.default_profile == "backup"
@@ -212,20 +191,20 @@ async def test_switching_to_a_profile_without_key_says_what_to_do(console: Conso
     console.app.ctx.settings = console.app.ctx.settings.with_profile(
         Profile(name="nokey", base_url="https://api.example.com", mode="test")
     )
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
         await pilot.press("down", "ctrl+o")
         await settle(pilot)
-        assert "Profile 'nokey' has no API key yet" in text(screen, "#settings-problem")
+        assert "Profile 'nokey' has no API key yet" in text_of(screen, "#settings-problem")
         assert pilot.app.ctx.profile is not None
         assert pilot.app.ctx.profile.name == "sandbox"
 
 
 async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
     keyring.set_keyring(FailKeyring())  # the conftest puts the previous one back
-    async with console.app.run_test(size=(100, 30)) as pilot:
-        screen = await open_settings(pilot)
-        assert text(screen, "#profile-key-shown") == "unavailable (no usable keyring)"
-        problem = text(screen, "#settings-problem")
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        assert text_of(screen, "#profile-key-shown") == "unavailable (no usable keyring)"
+        problem = text_of(screen, "#settings-problem")
         assert problem.startswith("No keyring\nNo usable OS keyring")
         assert "PAYMENTS_API_KEY" in problem
