@@ -17,6 +17,7 @@ import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from console.api.client import PaymentsClient
@@ -56,26 +57,17 @@ async def create_payment(
     clock: Clock,
     idempotency_key: str | None = None,
 ) -> Payment:
-    """Pay through the journal (see `_entry_for` about a reused idempotency key)."""
-    key = idempotency_key or new_idempotency_key()
-    entry_id = _entry_for(
+    """Pay through the journal (see `_journaled` about a reused idempotency key)."""
+    return await _journaled(
         journal,
-        "payment",
-        key,
-        request.to_wire(),
         clock,
-        lambda wire: journal.record_pending(
-            kind="payment",
-            profile=profile_name,
-            idempotency_key=key,
-            request=wire,
-            now=clock(),
-            amount=request.amount,
-            currency=request.currency,
-        ),
-    )
-    return await _settle(
-        journal, entry_id, clock, lambda: client.create_payment(request, idempotency_key=key)
+        lambda key: client.create_payment(request, idempotency_key=key),
+        kind="payment",
+        profile=profile_name,
+        key=idempotency_key or new_idempotency_key(),
+        wire=request.to_wire(),
+        amount=request.amount,
+        currency=request.currency,
     )
 
 
@@ -91,45 +83,61 @@ async def create_refund(
 ) -> Refund:
     """Refund through the journal. `currency` (the payment's) is recorded when given, else
     taken from the journal's record of the payment, if this console made it."""
-    key = idempotency_key or new_idempotency_key()
-    entry_id = _entry_for(
+    return await _journaled(
         journal,
-        "refund",
-        key,
-        request.to_wire(),
         clock,
-        lambda wire: journal.record_pending(
-            kind="refund",
-            profile=profile_name,
+        lambda key: client.create_refund(request, idempotency_key=key),
+        kind="refund",
+        profile=profile_name,
+        key=idempotency_key or new_idempotency_key(),
+        wire=request.to_wire(),
+        payment_id=request.payment_id,
+        amount=request.amount,
+        currency=currency or journal.payment_currency(request.payment_id),
+    )
+
+
+async def _journaled(
+    journal: Journal,
+    clock: Clock,
+    send: Callable[[str], Awaitable[_Result]],
+    *,
+    kind: Kind,
+    profile: str,
+    key: str,
+    wire: dict[str, Any],
+    payment_id: str | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+) -> _Result:
+    """Record the request as pending, `send` it with idempotency key `key`, settle it.
+
+    When the same request with the same key is already journaled with an unknown outcome,
+    that entry is the one made pending again, so re-sending it settles it instead of
+    recording it twice.
+    """
+    entry_id = next(
+        (
+            entry.id
+            for entry in journal.unknown()
+            if (entry.kind, entry.idempotency_key, entry.request) == (kind, key, wire)
+        ),
+        None,
+    )
+    if entry_id is not None:
+        journal.record_retry(entry_id, now=clock())
+    else:
+        entry_id = journal.record_pending(
+            kind=kind,
+            profile=profile,
             idempotency_key=key,
             request=wire,
             now=clock(),
-            payment_id=request.payment_id,
-            amount=request.amount,
-            currency=currency or journal.payment_currency(request.payment_id),
-        ),
-    )
-    return await _settle(
-        journal, entry_id, clock, lambda: client.create_refund(request, idempotency_key=key)
-    )
-
-
-def _entry_for(
-    journal: Journal,
-    kind: Kind,
-    key: str,
-    wire: dict[str, Any],
-    clock: Clock,
-    record: Callable[[dict[str, Any]], int],
-) -> int:
-    """The journal entry for this request: a new pending one, or, when the same request
-    with the same idempotency key is already journaled with an unknown outcome, that entry
-    (pending again), so re-sending it settles it instead of being recorded twice."""
-    for entry in journal.unknown():
-        if (entry.kind, entry.idempotency_key, entry.request) == (kind, key, wire):
-            journal.record_retry(entry.id, now=clock())
-            return entry.id
-    return record(wire)
+            payment_id=payment_id,
+            amount=amount,
+            currency=currency,
+        )
+    return await _settle(journal, entry_id, clock, lambda: send(key))
 
 
 async def retry(
