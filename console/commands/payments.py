@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -16,6 +14,7 @@ from console.cli import EXIT_OK, Failure
 from console.commands import common
 from console.config import Profile
 from console.context import utc_now
+from console.display import amount_text, local_time
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
@@ -130,19 +129,6 @@ def _check_idempotency_key(given: str | None) -> str:
 # --- output -----------------------------------------------------------------------------
 
 
-def _shown(value: Decimal, currency: str | None) -> str:
-    if currency is None:
-        return format(value, "f")
-    try:
-        return money.format_amount(value, currency)
-    except money.AmountError:
-        return f"{currency} {format(value, 'f')}"
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def _print_object(obj: Payment | Refund, as_json: bool, lines: Sequence[str]) -> None:
     if as_json:
         print(money.dumps(obj.to_wire()))
@@ -152,13 +138,13 @@ def _print_object(obj: Payment | Refund, as_json: bool, lines: Sequence[str]) ->
 
 def _payment_lines(payment: Payment) -> list[str]:
     lines = [
-        f"{payment.id}  {payment.status}  {_shown(payment.amount, payment.currency)}",
-        f"  created      {_local(payment.created_at)}",
+        f"{payment.id}  {payment.status}  {amount_text(payment.amount, payment.currency)}",
+        f"  created      {local_time(payment.created_at)}",
     ]
     if payment.description:
         lines.append(f"  description  {payment.description}")
     if payment.amount_refunded:
-        lines.append(f"  refunded     {_shown(payment.amount_refunded, payment.currency)}")
+        lines.append(f"  refunded     {amount_text(payment.amount_refunded, payment.currency)}")
     return lines
 
 
@@ -166,7 +152,8 @@ def _refund_lines(refund: Refund, currency: str | None) -> list[str]:
     """`currency` is the payment's when known; the API's refund object may name it too."""
     named = (refund.model_extra or {}).get("currency")
     currency = currency or (named if isinstance(named, str) else None)
+    amount = amount_text(refund.amount, currency)
     return [
-        f"{refund.id}  {refund.status}  {_shown(refund.amount, currency)} of {refund.payment_id}",
-        f"  created      {_local(refund.created_at)}",
+        f"{refund.id}  {refund.status}  {amount} of {refund.payment_id}",
+        f"  created      {local_time(refund.created_at)}",
     ]

@@ -11,10 +11,10 @@ from textual.widgets import Input, Label, LoadingIndicator
 
 from console.api.errors import NotFoundError
 from console.api.models import Payment
+from console.display import payment_id_error
 from console.journal import JournalEntry
 from console.screens.payment_detail import fetch_payment
 from console.widgets.base import ConsoleScreen
-from console.widgets.format import payment_id_error
 from console.widgets.panels import ErrorPanel, FormField
 from console.widgets.payment import PaymentDetails
 

@@ -15,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Label
 
+from console.display import amount_text, local_time
 from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
-from console.widgets.format import amount_text, local_time
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:

@@ -25,11 +25,11 @@ from textual.widgets import Input, Label, LoadingIndicator, Static
 from console import money, operations
 from console.api.errors import InvalidRequestError, NotFoundError, PaymentsError
 from console.api.models import Payment, Refund, RefundCreate
+from console.display import payment_id_error
 from console.journal import JournalEntry
 from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.errors import describe_error
-from console.widgets.format import payment_id_error
 from console.widgets.panels import ErrorPanel, FormField
 from console.widgets.refund_form import RefundFigures, RefundSummary, check_refund_amount
 

@@ -10,8 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Input
 
+from console.display import amount_text
 from console.journal import STATUSES, JournalEntry
-from console.widgets.format import amount_text
 from console.widgets.panels import status_content
 
 PAGE_SIZE = 200

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from console.widgets.format import amount_text, local_time
+from console.display import amount_text, local_time
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:

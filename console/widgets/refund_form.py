@@ -17,8 +17,8 @@ from textual.widgets import Static
 
 from console import money
 from console.api.models import Payment
+from console.display import amount_text, local_time
 from console.journal import JournalEntry
-from console.widgets.format import amount_text, local_time
 from console.widgets.panels import status_content
 
 LABEL_WIDTH = 17

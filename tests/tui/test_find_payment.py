@@ -6,9 +6,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from console.display import payment_id_error
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.refund import RefundScreen
-from console.widgets.format import payment_id_error
 from console.widgets.panels import ErrorPanel
 from console.widgets.payment import PaymentDetails
 from screenshots.scenarios import SIZE, Harness, paste, seed_activity, settle

@@ -13,6 +13,7 @@ CORE_MODULES = [
     "console.api.client",
     "console.api.errors",
     "console.money",
+    "console.display",
     "console.config",
     "console.credentials",
     "console.journal",

@@ -1,4 +1,5 @@
-"""How values read on screen: local times, amounts, statuses, payment IDs."""
+"""How values read for people, on screen and on the command line: local times, amounts,
+payment IDs. No Textual here: the CLI uses it too."""
 
 from __future__ import annotations
 
