@@ -7,6 +7,10 @@ dropped connection after sending, a 5xx, an unreadable answer, or a cancelled wa
 `retry` re-sends an entry with its original idempotency key and body, so the server can
 never apply it twice. Client errors are re-raised after being recorded.
 
+A screen keeps the `Attempt` whose outcome stayed unknown: `idempotency_key_for` gives
+the same request its key again, and `create_payment`/`create_refund` then settle the
+journal entry it left instead of recording a new one.
+
 `check_key` is how the login command, the first run and the settings screen ask the API
 whether it accepts a key.
 """
@@ -16,9 +20,10 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from console.api.client import PaymentsClient
 from console.api.errors import CardError, NotFoundError, PaymentsError
@@ -28,6 +33,7 @@ from console.journal import Journal, JournalEntry, Kind
 Clock = Callable[[], datetime]
 
 _Result = TypeVar("_Result", Payment, Refund)
+_Request = TypeVar("_Request", PaymentCreate, RefundCreate)
 
 KEY_CHECK_ID = "pay_payments_console_key_check"
 """A payment ID that cannot exist: looking it up tells whether the API accepts a key."""
@@ -39,6 +45,22 @@ class NotRetryableError(Exception):
 
 def new_idempotency_key() -> str:
     return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Attempt(Generic[_Request]):
+    """A request whose outcome stayed unknown, and the idempotency key it was sent with."""
+
+    request: _Request
+    idempotency_key: str
+
+
+def idempotency_key_for(request: _Request, unknown: Attempt[_Request] | None) -> str:
+    """The key of the `unknown` attempt when `request` is that same request (sending it
+    again then settles it and cannot apply it twice), else a new key."""
+    if unknown is not None and unknown.request == request:
+        return unknown.idempotency_key
+    return new_idempotency_key()
 
 
 async def check_key(client: PaymentsClient) -> None:

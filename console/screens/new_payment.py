@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -56,14 +55,6 @@ def validate_payment(
     return (None if errors else request), errors
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """A request whose outcome stayed unknown, and the idempotency key it was sent with."""
-
-    request: PaymentCreate
-    idempotency_key: str
-
-
 class NewPaymentScreen(ConsoleScreen[None]):
     """Amount, currency, source and description; ctrl+s (or Enter on the last field) sends."""
 
@@ -77,7 +68,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
         super().__init__()
         self.touched: set[str] = set()
         self.busy = False
-        self.unknown_attempt: Attempt | None = None
+        self.unknown_attempt: operations.Attempt[PaymentCreate] | None = None
 
     def compose_body(self) -> ComposeResult:
         currency = self.ctx.profile.currency if self.ctx.profile is not None else "USD"
@@ -195,20 +186,10 @@ class NewPaymentScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=SEND, exit_on_error=False)
     async def send(self, request: PaymentCreate) -> Payment:
         ctx = self.ctx
-        client = ctx.require_client()
-        attempt = self.unknown_attempt
-        if attempt is not None and attempt.request == request:
-            key = attempt.idempotency_key
-            pending = [entry for entry in ctx.journal.unknown() if entry.idempotency_key == key]
-            if pending:
-                result = await operations.retry(client, ctx.journal, pending[0].id, clock=ctx.clock)
-                assert isinstance(result, Payment)
-                return result
-        else:
-            key = operations.new_idempotency_key()
+        key = operations.idempotency_key_for(request, self.unknown_attempt)
         try:
             return await operations.create_payment(
-                client,
+                ctx.require_client(),
                 ctx.journal,
                 ctx.profile_name,
                 request,
@@ -217,7 +198,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
             )
         except PaymentsError as exc:
             if exc.outcome_unknown:
-                self.unknown_attempt = Attempt(request, key)
+                self.unknown_attempt = operations.Attempt(request, key)
             raise
 
     def work_succeeded(self, group: str, result: Any) -> None:

@@ -11,7 +11,6 @@ key when the merchant confirms it again.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from console.api.models import Payment, Refund, RefundCreate
 from console.display import payment_id_error
 from console.journal import JournalEntry
 from console.screens.confirm import ConfirmScreen
+from console.screens.payment_detail import fetch_payment
 from console.widgets.base import ConsoleScreen
 from console.widgets.errors import describe_error
 from console.widgets.panels import ErrorPanel, FormField
@@ -104,7 +104,7 @@ class RefundScreen(ConsoleScreen[None]):
         super().__init__()
         self.payment_id = payment_id
         self.figures: RefundFigures | None = None
-        self._unknown: tuple[RefundCreate, str] | None = None
+        self._unknown: operations.Attempt[RefundCreate] | None = None
         """The refund last sent and its idempotency key, kept while its outcome is unknown:
         confirming the same refund again re-sends it with that key (never twice)."""
         self._sending = False
@@ -172,8 +172,7 @@ class RefundScreen(ConsoleScreen[None]):
     async def load(
         self, payment_id: str, keep_amount: bool
     ) -> tuple[str, Payment, list[JournalEntry], bool]:
-        payment = await self.ctx.require_client().get_payment(payment_id)
-        refunds = await asyncio.to_thread(self.ctx.journal.refunds_for, payment.id)
+        payment, refunds = await fetch_payment(self, payment_id)
         return payment_id, payment, refunds, keep_amount
 
     def _loaded(self, payment_id: str, payment: Payment, refunds: list[JournalEntry]) -> bool:
@@ -283,20 +282,11 @@ class RefundScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=SEND, exit_on_error=False)
     async def send(self, figures: RefundFigures, amount: Decimal) -> tuple[RefundFigures, Refund]:
         ctx = self.ctx
-        client = ctx.require_client()
         request = RefundCreate(payment_id=figures.payment.id, amount=amount)
-        if self._unknown is not None and self._unknown[0] == request:
-            key = self._unknown[1]
-            entry = await asyncio.to_thread(self._unknown_entry, key)
-            if entry is not None:
-                result = await operations.retry(client, ctx.journal, entry, clock=ctx.clock)
-                assert isinstance(result, Refund)
-                return figures, result
-        else:
-            key = operations.new_idempotency_key()
-        self._unknown = (request, key)
+        key = operations.idempotency_key_for(request, self._unknown)
+        self._unknown = operations.Attempt(request, key)
         refund = await operations.create_refund(
-            client,
+            ctx.require_client(),
             ctx.journal,
             ctx.profile_name,
             request,
@@ -305,13 +295,6 @@ class RefundScreen(ConsoleScreen[None]):
             currency=figures.currency,
         )
         return figures, refund
-
-    def _unknown_entry(self, key: str) -> int | None:
-        """The journal entry of an unknown-outcome refund sent with `key`, if still unknown."""
-        for entry in self.ctx.journal.unknown():
-            if entry.idempotency_key == key:
-                return entry.id
-        return None
 
     def _refunded(self, figures: RefundFigures, refund: Refund) -> None:
         self._unknown = None

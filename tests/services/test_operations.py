@@ -164,6 +164,13 @@ async def test_refunds_record_the_payment_and_currency(
     assert (failed.status, failed.error, failed.object_id) == ("failed", str(caught.value), None)
 
 
+def test_only_the_same_request_gets_the_unknown_attempts_key_again() -> None:
+    unknown = operations.Attempt(visa(), "c0ffee00-0000-4000-8000-000000000001")
+    assert operations.idempotency_key_for(visa(), unknown) == unknown.idempotency_key
+    assert operations.idempotency_key_for(visa("5.00"), unknown) != unknown.idempotency_key
+    assert operations.idempotency_key_for(visa(), None) != unknown.idempotency_key
+
+
 async def test_check_key_accepts_the_sandbox_key_and_refuses_another(
     sandbox_app: FastAPI, client: PaymentsClient
 ) -> None:
