@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
+from bench.common import at_least, print_table
+
 CONCURRENCY = 16
 WARMUP_SECONDS = 0.5
 ROUNDS = 8
@@ -193,19 +195,23 @@ def main() -> int:
         f' {ROUND_SECONDS:g} s; baseline: a trivial FastAPI GET returning {{"ok": true}}'
         " under the same uvicorn settings. Medians over the rounds.\n"
     )
-    print("| benchmark | ours | baseline | ratio | target |")
-    print("|---|---|---|---|---|")
+    rows = []
     for name, label in (
         ("create", "create payment (POST /v1/payments), req/s"),
         ("get", "get payment (GET /v1/payments/{id}), req/s"),
     ):
         ours = results[name]
         ratio = median(mine / base for mine, base in zip(ours, baseline, strict=True))
-        verdict = "met" if ratio >= TARGETS[name] else "MISSED"
-        print(
-            f"| {label} | {median(ours):,.0f} | {median(baseline):,.0f} | {ratio:.2f}x"
-            f" | >= {TARGETS[name]}x ({verdict}) |"
+        rows.append(
+            (
+                label,
+                f"{median(ours):,.0f}",
+                f"{median(baseline):,.0f}",
+                ratio,
+                at_least(ratio, TARGETS[name]),
+            )
         )
+    print_table(rows)
     return 0
 
 
