@@ -10,14 +10,6 @@ from textual.widgets import Label, Static
 
 from console.widgets.errors import describe_error
 
-STATUS_CLASSES = {
-    "succeeded": "-ok",
-    "pending": "-pending",
-    "failed": "-failed",
-    "unknown": "-unknown",
-    "canceled": "-failed",
-}
-
 
 def status_content(status: str) -> Content:
     """A status word styled by meaning (works inside DataTable cells too)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -86,7 +85,3 @@ def gated_client(harness: Harness) -> tuple[PaymentsClient, GatedTransport]:
     transport = GatedTransport(httpx.ASGITransport(app=sandbox))
     client = PaymentsClient(BASE_URL, sandbox.state.api_key, transport=transport)
     return client, transport
-
-
-def journal_path(harness: Harness) -> Path:
-    return Path(harness.journal.path)
