@@ -298,9 +298,23 @@ class Journal:
     def recent(self, limit: int = 20) -> list[JournalEntry]:
         return self._select(" ORDER BY id DESC LIMIT ?", (limit,))
 
-    def unknown(self) -> list[JournalEntry]:
-        """Operations whose outcome is unknown, newest first: candidates for a retry."""
-        return self._select(" WHERE status = 'unknown' ORDER BY id DESC")
+    def unknown(self, limit: int = 100) -> list[JournalEntry]:
+        """Operations whose outcome is unknown, newest first (at most `limit`): retry them."""
+        return self._select(" WHERE status = 'unknown' ORDER BY id DESC LIMIT ?", (limit,))
+
+    def count_unknown(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM operations WHERE status = 'unknown'"
+            ).fetchone()
+        return int(row[0])
+
+    def unknown_with_key(self, kind: Kind, idempotency_key: str) -> list[JournalEntry]:
+        """Unknown-outcome operations of `kind` sent with `idempotency_key`, newest first."""
+        return self._select(
+            " WHERE idempotency_key = ? AND kind = ? AND status = 'unknown' ORDER BY id DESC",
+            (idempotency_key, kind),
+        )
 
     def refunds_for(self, payment_id: str) -> list[JournalEntry]:
         """Refunds this console sent for `payment_id`, newest first."""

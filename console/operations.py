@@ -139,11 +139,7 @@ async def _journaled(
     recording it twice.
     """
     entry_id = next(
-        (
-            entry.id
-            for entry in journal.unknown()
-            if (entry.kind, entry.idempotency_key, entry.request) == (kind, key, wire)
-        ),
+        (entry.id for entry in journal.unknown_with_key(kind, key) if entry.request == wire),
         None,
     )
     if entry_id is not None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 LOAD = "load-journal"
 RETRY = "retry"
 RECENT_LIMIT = 50
+UNKNOWN_LIMIT = 20
 AMOUNT_WIDTH = 15
 COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 30), ("Amount", AMOUNT_WIDTH), ("Status", 9))
 
@@ -86,7 +87,7 @@ class HomeScreen(ConsoleScreen[None]):
         for table in self.query(DataTable):
             for label, width in COLUMNS:
                 table.add_column(label, width=width)
-        self._show_unknown([])
+        self._show_unknown([], 0)
         if not self.console.loaded:
             self.query_one("#home-hint", Label).update("Opening…")
         self.watch(self.app, "profile_revision", self.action_reload, init=False)
@@ -99,11 +100,12 @@ class HomeScreen(ConsoleScreen[None]):
         self.load()
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
-    async def load(self) -> tuple[list[JournalEntry], list[JournalEntry]]:
+    async def load(self) -> tuple[list[JournalEntry], list[JournalEntry], int]:
         journal = self.ctx.journal
         recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT)
-        unknown = await asyncio.to_thread(journal.unknown)
-        return recent, unknown
+        unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT)
+        unknown_total = await asyncio.to_thread(journal.count_unknown)
+        return recent, unknown, unknown_total
 
     def _row(self, entry: JournalEntry) -> tuple[str | Content, ...]:
         return (
@@ -123,23 +125,24 @@ class HomeScreen(ConsoleScreen[None]):
         if entries:
             table.move_cursor(row=min(cursor, len(entries) - 1))
 
-    def _show_unknown(self, unknown: list[JournalEntry]) -> None:
+    def _show_unknown(self, unknown: list[JournalEntry], total: int) -> None:
+        """The newest unknown outcomes (at most UNKNOWN_LIMIT) under a title with them all."""
         self.unknown = unknown
         title = self.query_one("#unknown-title", Label)
         table = self.query_one("#unknown", DataTable)
         title.display = table.display = bool(unknown)
-        count = len(unknown)
+        shown = "" if total == len(unknown) else f", the newest {len(unknown)} here"
         title.update(
-            f"⚠ {count} operation{'s' if count != 1 else ''} with an unknown outcome · "
+            f"⚠ {total} operation{'s' if total != 1 else ''} with an unknown outcome{shown} · "
             "u sends it again with its idempotency key"
         )
         self._fill(table, unknown)
 
     def work_succeeded(self, group: str, result: Any) -> None:
         if group == LOAD:
-            recent, unknown = result
+            recent, unknown, unknown_total = result
             self.entries = {}
-            self._show_unknown(unknown)
+            self._show_unknown(unknown, unknown_total)
             self._fill(self.query_one("#recent", DataTable), recent)
             self._show_hint(bool(recent))
             focus = "#unknown" if unknown else "#recent"

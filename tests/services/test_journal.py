@@ -6,7 +6,6 @@ import csv
 import sqlite3
 import stat
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -354,27 +353,12 @@ def big_journal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journal]:
         yield journal
 
 
-def timed(action: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - started
-
-
-# Generous bounds (a full scan of 100,000 rows takes ~15 ms here): they catch a query
-# that loads or sorts everything, not noise on a busy machine.
-FAST = 0.25
-
-
 def test_paging_100k_newest_first(big_journal: Journal) -> None:
-    count, seconds = timed(big_journal.count)
-    assert count == BULK
-    assert seconds < FAST
-    first, seconds = timed(lambda: big_journal.page(limit=100))
+    assert big_journal.count() == BULK
+    first = big_journal.page(limit=100)
     assert [e.id for e in first] == list(range(BULK, BULK - 100, -1))
-    assert seconds < FAST
-    deep, seconds = timed(lambda: big_journal.page(offset=99_950, limit=100))
+    deep = big_journal.page(offset=99_950, limit=100)
     assert [e.id for e in deep] == list(range(50, 0, -1))
-    assert seconds < FAST
     second = big_journal.page(offset=100, limit=100)
     assert first[-1].id - 1 == second[0].id
 
@@ -390,18 +374,13 @@ def test_paging_100k_newest_first(big_journal: Journal) -> None:
         ("zzz", 0, None),
     ],
 )
-def test_filtering_100k_stays_fast(
-    big_journal: Journal, text: str, count: int, newest: int | None
-) -> None:
-    found, seconds = timed(lambda: big_journal.count(text))
-    assert found == count
-    assert seconds < FAST
-    page, seconds = timed(lambda: big_journal.page(text, limit=100))
-    assert seconds < FAST
+def test_filtering_100k(big_journal: Journal, text: str, count: int, newest: int | None) -> None:
+    assert big_journal.count(text) == count
+    page = big_journal.page(text, limit=100)
     assert len(page) == min(100, count)
     assert (page[0].id if page else None) == newest
-    _, seconds = timed(lambda: big_journal.page(text, offset=count // 2, limit=100))
-    assert seconds < FAST
+    middle = big_journal.page(text, offset=count // 2, limit=100)
+    assert len(middle) == min(100, count - count // 2)
 
 
 def test_queries_use_indexes_not_sorts(big_journal: Journal) -> None:
@@ -424,19 +403,17 @@ def test_queries_use_indexes_not_sorts(big_journal: Journal) -> None:
 
 
 def test_unknown_and_refunds_for_with_100k(big_journal: Journal) -> None:
-    unknown, seconds = timed(big_journal.unknown)
-    assert len(unknown) == 1_000
-    assert seconds < FAST
-    refunds, seconds = timed(lambda: big_journal.refunds_for("pay_00050000"))
+    assert big_journal.count_unknown() == 1_000
+    unknown = big_journal.unknown(limit=50)
+    assert len(unknown) == 50
+    assert unknown[0].id == 99_999
+    refunds = big_journal.refunds_for("pay_00050000")
     assert [e.object_id for e in refunds] == ["refund_00050000"]
-    assert seconds < 0.05
 
 
 def test_export_100k_streams_every_row(big_journal: Journal, tmp_path: Path) -> None:
     path = tmp_path / "all.csv"
-    written, seconds = timed(lambda: big_journal.export_csv("", path))
-    assert written == BULK
-    assert seconds < 5
+    assert big_journal.export_csv("", path) == BULK
     with path.open(newline="") as file:
         reader = csv.reader(file)
         assert next(reader) == list(CSV_HEADER)
@@ -467,3 +444,16 @@ def test_a_failed_export_leaves_the_previous_file(
         journal.export_csv("", path)
     assert path.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
+
+
+def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal) -> None:
+    lost = [pay(journal, key=f"k{n}") for n in range(5)]
+    for entry_id in lost:
+        journal.record_result(entry_id, status="unknown", now=T0, error="dropped")
+    settled = pay(journal, key="k-ok")
+    journal.record_result(settled, status="succeeded", now=T0, response={"id": "pay_ok"})
+    assert [e.id for e in journal.unknown(limit=3)] == lost[::-1][:3]
+    assert journal.count_unknown() == 5
+    assert [e.id for e in journal.unknown_with_key("payment", "k2")] == [lost[2]]
+    assert journal.unknown_with_key("refund", "k2") == []
+    assert journal.unknown_with_key("payment", "k-ok") == []

@@ -70,3 +70,29 @@ def test_entries_are_described_for_the_retry_confirmation(harness: Harness) -> N
     entry = harness.journal.get(entry_id)
     assert entry is not None
     assert describe_entry(entry) == "full refund of pay_1"
+
+
+async def test_many_unknown_outcomes_show_the_newest_and_count_them_all(harness: Harness) -> None:
+    from decimal import Decimal
+
+    from console.screens.home import UNKNOWN_LIMIT
+
+    journal = harness.journal
+    for number in range(UNKNOWN_LIMIT + 5):
+        entry = journal.record_pending(
+            kind="payment",
+            profile="sandbox",
+            idempotency_key=f"key-{number}",
+            request={"amount": Decimal("1.00"), "currency": "USD", "source": "tok_visa"},
+            now=harness.console_clock(),
+            amount=Decimal("1.00"),
+            currency="USD",
+        )
+        journal.record_result(entry, status="unknown", now=harness.console_clock(), error="dropped")
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#unknown", DataTable).row_count == UNKNOWN_LIMIT
+        title = str(app.screen.query_one("#unknown-title", Static).content)
+        assert f"{UNKNOWN_LIMIT + 5} operations with an unknown outcome" in title
+        assert f"the newest {UNKNOWN_LIMIT} here" in title
