@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from console.sandbox.app import API_KEY_ENV, create_app
+from tests.fake_keys import live_key
 from tests.sandbox.conftest import Api, client_for, error_of
 
 UNKNOWN_KEY = "sk_test_0123456789abcdefWXYZ"
@@ -19,8 +20,8 @@ UNKNOWN_KEY = "sk_test_0123456789abcdefWXYZ"
         ("Bearer", "invalid_api_key"),
         (f"Basic {UNKNOWN_KEY}", "invalid_api_key"),
         (f"Bearer {UNKNOWN_KEY}", "invalid_api_key"),
-        ("Bearer sk_live_0123456789abcdef", "livemode_key"),
-        ("Bearer rk_live_0123456789abcdef", "livemode_key"),
+        (f"Bearer {live_key('0123456789abcdef')}", "livemode_key"),
+        (f"Bearer {live_key('0123456789abcdef', 'rk')}", "livemode_key"),
     ],
 )
 @pytest.mark.parametrize(("method", "path"), [("POST", "payments"), ("GET", "refunds/r")])

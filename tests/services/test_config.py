@@ -21,6 +21,7 @@ from console.config import (
     load_settings,
     save_settings,
 )
+from tests.fake_keys import live_key
 
 SHOP = Profile(name="shop", base_url="https://api.example.com/v1", mode="live")
 LOCAL = Profile(name="local", base_url="http://127.0.0.1:8000/v1", mode="sandbox", currency="eur")
@@ -109,7 +110,7 @@ def test_profiles_from_the_environment_as_json(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     "data",
     [
-        {"api_key": "sk_live_0123456789abcdef"},
+        {"api_key": live_key("0123456789abcdef")},
         {"profiles": {"shop": {"base_url": "https://a.example", "mode": "live", "api_key": "x"}}},
         {"profiles": {"shop": {"base_url": "https://a.example", "mode": "live", "secret": "x"}}},
     ],
@@ -118,7 +119,7 @@ def test_a_secret_in_the_file_is_refused_without_echoing_it(data: dict[str, obje
     write(default_config_path(), data)
     with pytest.raises(ConfigError, match="OS keyring") as caught:
         load_settings()
-    assert "sk_live_0123456789abcdef" not in str(caught.value)
+    assert live_key("0123456789abcdef") not in str(caught.value)
 
 
 def test_a_profile_refuses_a_key_field() -> None:

@@ -23,6 +23,7 @@ from console.credentials import (
     set_key,
 )
 from screenshots.memory_keyring import MemoryKeyring
+from tests.fake_keys import live_key
 
 KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 
@@ -41,9 +42,9 @@ def test_set_get_delete(memory_keyring: MemoryKeyring) -> None:
 
 def test_environment_variable_wins_for_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
     set_key("shop", KEY)
-    monkeypatch.setenv("PAYMENTS_API_KEY", " sk_live_fromtheenvironment99 ")
-    assert get_key("shop") == "sk_live_fromtheenvironment99"
-    assert get_key("any-profile") == "sk_live_fromtheenvironment99"
+    monkeypatch.setenv("PAYMENTS_API_KEY", f" {live_key('fromtheenvironment99')} ")
+    assert get_key("shop") == live_key("fromtheenvironment99")
+    assert get_key("any-profile") == live_key("fromtheenvironment99")
     assert key_source("shop") == "env"
     monkeypatch.setenv("PAYMENTS_API_KEY", "   ")
     assert get_key("shop") == KEY
@@ -116,7 +117,7 @@ def test_infer_mode(key: str, mode: str | None) -> None:
 
 
 def test_mode_warning() -> None:
-    live = "sk_live_0123456789abcdefWXYZ"
+    live = live_key("0123456789abcdefWXYZ")
     warning = mode_warning(live, "test", "shop")
     assert warning is not None
     assert "live-mode key" in warning
@@ -134,7 +135,7 @@ def test_mode_warning() -> None:
     ("key", "masked"),
     [
         (KEY, "sk_test_…p7dc"),
-        ("sk_live_0123456789abcdefWXYZ", "sk_live_…WXYZ"),
+        (live_key("0123456789abcdefWXYZ"), "sk_live_…WXYZ"),
         ("rk_test_0123456789ab", "rk_test_…89ab"),
         ("sk_0123456789abcdef", "sk_…cdef"),
         ("opaque0123456789abcdef", "…cdef"),

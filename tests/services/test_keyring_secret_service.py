@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 KEY = "sk_test_SecretServiceIntegration0042"
+OTHER_KEY = live_key("StoredBySecretTool9999")
 
 SCRIPT = textwrap.dedent(
     f"""
@@ -51,9 +52,9 @@ SCRIPT = textwrap.dedent(
     subprocess.run(
         ["secret-tool", "store", "--label=other", "service", "payments-console",
          "username", "other"],
-        input="sk_live_StoredBySecretTool9999", text=True, check=True,
+        input={OTHER_KEY!r}, text=True, check=True,
     )
-    assert credentials.get_key("other") == "sk_live_StoredBySecretTool9999"
+    assert credentials.get_key("other") == {OTHER_KEY!r}
 
     assert credentials.delete_key("shop") is True
     assert credentials.get_key("shop") is None

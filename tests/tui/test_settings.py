@@ -17,9 +17,10 @@ from console.config import Profile, load_settings
 from console.screens.settings import SettingsScreen
 from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import BASE_URL, SIZE, Harness, settle
+from tests.fake_keys import live_key
 from tests.tui.helpers import fill, open_screen, text_of
 
-LIVE_KEY = "sk_live_abcdefghijklmnop5678"
+LIVE_KEY = live_key("abcdefghijklmnop5678")
 
 
 @dataclass
