@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_keys import live_key
+
 TOOLS = ("dbus-run-session", "gnome-keyring-daemon", "secret-tool")
 MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 
