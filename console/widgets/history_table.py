@@ -14,7 +14,7 @@ from console.display import amount_text
 from console.journal import STATUSES, JournalEntry
 from console.widgets.panels import status_content
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 """Rows fetched per query: a screenful many times over, never the whole journal."""
 
 PREFETCH_MARGIN = 50
