@@ -57,6 +57,26 @@ def currency_codes() -> tuple[str, ...]:
     return tuple(sorted(code for code, exponent in _exponents().items() if exponent is not None))
 
 
+@cache
+def max_exponent() -> int:
+    """The most decimals any payment currency has (4, for CLF and UYW)."""
+    return max(exponent for exponent in _exponents().values() if exponent is not None)
+
+
+def check_bounds(amount: Decimal) -> Decimal:
+    """Checks that hold whatever the currency: finite, positive, below 10**8, and no
+    finer than the smallest minor unit of any currency. Return the amount unchanged."""
+    if not amount.is_finite():
+        raise AmountError("Amount must be a finite number")
+    if amount <= 0:
+        raise AmountError("Amount must be greater than zero")
+    if amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise AmountError(f"Amount must be less than {10**MAX_INTEGER_DIGITS:,}")
+    if amount.adjusted() < -max_exponent() or decimal_places(amount.normalize()) > max_exponent():
+        raise AmountError("Amount has more decimal places than any currency allows")
+    return amount
+
+
 def decimal_places(amount: Decimal) -> int:
     exponent = amount.as_tuple().exponent
     assert isinstance(exponent, int)

@@ -108,10 +108,12 @@ class RefundCreate(BaseModel):
     @classmethod
     def _positive(cls, value: Decimal | None) -> Decimal | None:
         if value is not None:
-            if not value.is_finite():
-                raise ValueError("Amount must be a finite number")
-            if value <= 0:
-                raise ValueError("Amount must be greater than zero")
+            # The currency (the payment's) is not known here, but an amount no currency
+            # allows is refused at once: nothing downstream expands a huge exponent.
+            try:
+                money.check_bounds(value)
+            except money.AmountError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     def to_wire(self) -> dict[str, Any]:

@@ -128,3 +128,16 @@ async def test_invalid_refund_requests(api: Api, raw: str, code: str, param: str
     assert answer.status_code == 400
     error = error_of(answer)
     assert (error["code"], error["param"]) == (code, param)
+
+
+@pytest.mark.parametrize("amount", ["1e9999999", "1e-9999999", "1e999990"])
+async def test_an_absurd_refund_amount_with_an_idempotency_key_is_invalid(
+    api: Api, amount: str
+) -> None:
+    """The idempotency fingerprint must not overflow (500) or expand a huge exponent."""
+    payment_id = await api.paid()
+    raw = f'{{"payment_id": "{payment_id}", "amount": {amount}}}'
+    answer = await api.client.post("refunds", content=raw, headers={"Idempotency-Key": "k"})
+    assert answer.status_code == 400, answer.text
+    assert error_of(answer)["code"] == "amount_invalid"
+    assert api.count("refunds") == 0
