@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -72,9 +72,20 @@ def check_bounds(amount: Decimal) -> Decimal:
         raise AmountError("Amount must be greater than zero")
     if amount.adjusted() >= MAX_INTEGER_DIGITS:
         raise AmountError(f"Amount must be less than {10**MAX_INTEGER_DIGITS:,}")
-    if amount.adjusted() < -max_exponent() or decimal_places(amount.normalize()) > max_exponent():
+    if significant_places(amount) > max_exponent():
         raise AmountError("Amount has more decimal places than any currency allows")
     return amount
+
+
+def significant_places(amount: Decimal) -> int:
+    """Decimals without trailing zeros ("5.00" -> 0, "0.010" -> 2), computed from the
+    digits: unlike `normalize()`, it never rounds a tiny amount to zero or overflows."""
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if trailing == len(digits):  # zero
+        return 0
+    return max(0, -(exponent + trailing))
 
 
 def decimal_places(amount: Decimal) -> int:
@@ -93,7 +104,7 @@ def check_amount(amount: Decimal, currency: str) -> Decimal:
     if amount.adjusted() >= MAX_INTEGER_DIGITS:
         raise AmountError(f"Amount must be less than {10**MAX_INTEGER_DIGITS:,}")
     # Trailing zeros beyond the exponent ("5.00" JPY) are not extra precision.
-    if decimal_places(amount.normalize()) > exponent:
+    if significant_places(amount) > exponent:
         code = currency.strip().upper()
         if exponent == 0:
             raise AmountError(f"{code} has no minor unit: enter a whole amount")
@@ -129,9 +140,16 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     Only ever adds trailing zeros: an amount with more precision is refused.
     """
     exponent = currency_exponent(currency)
-    if decimal_places(amount.normalize()) > exponent:
-        raise AmountError(f"{currency.upper()} allows at most {exponent} decimal places")
-    return amount.quantize(Decimal(1).scaleb(-exponent))
+    if not amount.is_finite():
+        raise AmountError("Amount must be a finite number")
+    try:
+        if significant_places(amount) > exponent:
+            raise AmountError(f"{currency.upper()} allows at most {exponent} decimal places")
+        return amount.quantize(Decimal(1).scaleb(-exponent))
+    except DecimalException:
+        # Beyond the decimal context's precision or exponent range (a server can send
+        # anything): refused as an amount, never a decimal trap escaping as a traceback.
+        raise AmountError("Amount is too large to be a payment amount") from None
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

@@ -114,6 +114,9 @@ USD_VISA = '"currency": "USD", "source": "tok_visa"'
         (f'{{"amount": 0, {USD_VISA}}}', "parameter_invalid", "amount"),
         (f'{{"amount": -5, {USD_VISA}}}', "parameter_invalid", "amount"),
         (f'{{"amount": 1e8, {USD_VISA}}}', "parameter_invalid", "amount"),
+        # Below Decimal's exponent range: normalize() would round it to zero (a 500).
+        (f'{{"amount": 1e-9999999, {USD_VISA}}}', "parameter_invalid", "amount"),
+        (f'{{"amount": 1e9999999, {USD_VISA}}}', "parameter_invalid", "amount"),
         ('{"amount": 1, "currency": "XYZ", "source": "tok_visa"}', "parameter_invalid", "currency"),
         ('{"amount": 1, "currency": "USD", "source": ""}', "parameter_invalid", "source"),
         (f'{{"amount": 1, {USD_VISA}, "description": 5}}', "parameter_invalid", "description"),

@@ -142,3 +142,17 @@ def test_format_amount() -> None:
     assert money.format_amount(Decimal("1234.5"), "USD") == "USD 1,234.50"
     assert money.format_amount(Decimal("1235"), "jpy") == "JPY 1,235"
     assert money.format_amount(Decimal("1.25"), "KWD") == "KWD 1.250"
+
+
+@pytest.mark.parametrize("text", ["1e30", "1e9999999", "-1e9999999", "1e-9999999"])
+def test_quantizing_an_absurd_amount_is_an_amount_error_not_a_decimal_trap(text: str) -> None:
+    """Amounts read from a server are unbounded: display and minor units must not raise
+    decimal.InvalidOperation or decimal.Overflow (a traceback), only AmountError."""
+    for convert in (money.quantize, money.to_minor, money.format_amount):
+        with pytest.raises(money.AmountError):
+            convert(Decimal(text), "USD")
+
+
+def test_an_amount_below_the_decimal_exponent_range_is_not_rounded_to_zero() -> None:
+    with pytest.raises(AmountError, match="at most 2 decimal places"):
+        money.check_amount(Decimal("1e-9999999"), "USD")
