@@ -34,6 +34,15 @@ def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
             f"No API key for profile '{profile.name}': run "
             f"'{PROG} login --profile {profile.name}' or set PAYMENTS_API_KEY"
         )
+    try:
+        key = credentials.check_key_shape(key)
+    except credentials.InvalidKeyError as exc:
+        where = (
+            f"{credentials.ENV_VAR}"
+            if credentials.env_key()
+            else f"the keyring's key for profile '{profile.name}'"
+        )
+        raise Failure(f"{where}: {exc}") from None
     warning = credentials.mode_warning(key, profile.mode, profile.name)
     if warning:
         warn(warning)
@@ -43,7 +52,10 @@ def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
 def client(profile: Profile, key: str) -> PaymentsClient:
     from console.api.client import PaymentsClient
 
-    return PaymentsClient(profile.base_url, key, timeout=profile.timeout)
+    try:
+        return PaymentsClient(profile.base_url, key, timeout=profile.timeout)
+    except ValueError as exc:  # refused before anything is sent; never names the key
+        raise Failure(f"Profile '{profile.name}': {exc}") from None
 
 
 def amount(text: str, currency: str) -> Decimal:

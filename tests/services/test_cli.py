@@ -335,3 +335,15 @@ def test_scripting_commands_import_no_ui_or_server(cli: Runner, server: SandboxS
         [sys.executable, "-c", code], capture_output=True, text=True, env=cli.env(), timeout=60
     )
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["get", "pay_x"], ["pay", "--amount", "1", "--source", "tok_visa"]]
+)
+def test_a_malformed_key_in_the_environment_is_one_line_not_a_traceback(
+    cli: Runner, command: list[str]
+) -> None:
+    save_settings(Settings().with_profile(Profile(name="p", base_url=UNREACHABLE, mode="test")))
+    result = cli(*command, PAYMENTS_API_KEY="sk_test_abc defghijk")
+    one_line_error(result, 2, "PAYMENTS_API_KEY")
+    assert "defghijk" not in result.stderr
