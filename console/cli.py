@@ -51,13 +51,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit 2) that never echo an API key."""
 
     def error(self, message: str) -> NoReturn:
-        from console.credentials import looks_like_key, mask
+        from console.credentials import KEY_IN_TEXT, mask
 
-        words = message.split(" ")
-        if any(looks_like_key(word) for word in words):
-            words = [mask(word) if looks_like_key(word) else word for word in words]
-            words.append(f"(an API key is never an argument: use '{PROG} login')")
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(words)} (see --help)\n")
+        # A key may be glued to an option ("--api-key=sk_test_...") or quoted: mask it
+        # wherever it appears in the message, not only as a whole word.
+        masked = KEY_IN_TEXT.sub(lambda found: mask(found.group(0)), message)
+        if masked != message:
+            masked += f" (an API key is never an argument: use '{PROG} login')"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {masked} (see --help)\n")
 
 
 class _Version(argparse.Action):

@@ -119,6 +119,10 @@ def delete_key(profile_name: str) -> bool:
     return _call(delete)
 
 
+KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_[^\s'\"]{8,}")
+"""A secret or restricted key (sk_..., rk_...) anywhere in a text."""
+
+
 def looks_like_key(text: str) -> bool:
     """True for text shaped like a secret or restricted key (sk_..., rk_...)."""
     return bool(re.match(r"^(?:sk|rk)_\w{8,}", text))

@@ -347,3 +347,23 @@ def test_a_malformed_key_in_the_environment_is_one_line_not_a_traceback(
     result = cli(*command, PAYMENTS_API_KEY="sk_test_abc defghijk")
     one_line_error(result, 2, "PAYMENTS_API_KEY")
     assert "defghijk" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["login", "--api-key={key}"],
+        ["get", "--key={key}", "pay_1"],
+        ["pay", "--amount", "1", "--source", "tok_visa", "--token='{key}'"],
+    ],
+)
+def test_a_key_glued_to_an_unknown_option_is_masked_in_the_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "sk_test_" + "a1b2c3d4" * 4
+    with pytest.raises(SystemExit) as exited:
+        main([word.format(key=key) for word in argv])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert key not in err and "a1b2c3d4a1b2" not in err
+    assert "sk_test_…c3d4" in err
