@@ -214,7 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, with anything shaped like an API key masked (a key pasted where a
+    profile name or an ID was expected must not be echoed back)."""
+    from console.credentials import KEY_IN_TEXT, mask
+
+    return " ".join(KEY_IN_TEXT.sub(lambda found: mask(found.group(0)), text).split())
 
 
 def _error(message: str) -> None:

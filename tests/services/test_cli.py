@@ -367,3 +367,14 @@ def test_a_key_glued_to_an_unknown_option_is_masked_in_the_usage_error(
     err = capsys.readouterr().err
     assert key not in err and "a1b2c3d4a1b2" not in err
     assert "sk_test_…c3d4" in err
+
+
+def test_a_key_given_as_a_profile_name_is_masked_in_the_error(
+    isolated_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_settings(Settings().with_profile(Profile(name="p", base_url=UNREACHABLE, mode="test")))
+    key = "sk_test_" + "a1b2c3d4" * 4
+    assert main(["get", "pay_1", "--profile", key]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown profile" in err
+    assert key not in err and "a1b2c3d4a1b2" not in err
