@@ -50,11 +50,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _non_negative(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 0 to 65535")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (loopback)")
-    parser.add_argument(
-        "--port", type=_non_negative, default=DEFAULT_PORT, help="port (0: any free port)"
-    )
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (0: any free port)")
     parser.add_argument(
         "--db",
         metavar="PATH",

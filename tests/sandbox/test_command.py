@@ -99,7 +99,7 @@ def test_options_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.mark.parametrize(
     "argv",
     [["--fail-rate", "2"], ["--drop-after-commit", "x"], ["--rate-limit", "0"],
-     ["--latency", "-5"], ["--port", "-1"]],
+     ["--latency", "-5"], ["--port", "-1"], ["--port", "65536"], ["--port", "99999"]],
 )  # fmt: skip
 def test_impossible_options_are_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
