@@ -10,6 +10,9 @@ from textual.widgets import DataTable
 
 from console.widgets.base import ConsoleScreen
 
+DESCRIPTION_MIN_WIDTH = 30
+"""The description column's narrowest width; at 100 columns it gets 36 and wraps."""
+
 
 def binding_sections() -> Iterator[tuple[str, list[BindingType]]]:
     """(where, bindings): the app's global bindings, then each screen's own."""
@@ -51,7 +54,9 @@ class HelpScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Keys", "Action", "Id", "What it does")
+        table.add_columns("Where", "Keys", "Action", "Id")
+        # The descriptions wrap within what the other columns leave, so none is cut off.
+        table.add_column("What it does", width=max(DESCRIPTION_MIN_WIDTH, self.app.size.width - 64))
         for where, bindings in binding_sections():
             for binding in bindings:
                 if not isinstance(binding, Binding):
@@ -60,5 +65,7 @@ class HelpScreen(ConsoleScreen[None]):
                     self.app.get_key_display(binding.with_key(key.strip()))
                     for key in binding.key.split(",")
                 )
-                table.add_row(where, keys, binding.description, binding.id or "", binding.tooltip)
+                table.add_row(
+                    where, keys, binding.description, binding.id or "", binding.tooltip, height=None
+                )
                 where = ""

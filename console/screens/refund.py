@@ -108,6 +108,8 @@ class RefundScreen(ConsoleScreen[None]):
         """The refund last sent and its idempotency key, kept while its outcome is unknown:
         confirming the same refund again re-sends it with that key (never twice)."""
         self._sending = False
+        self._load_error_shown = False
+        """The error panel shows why the last load failed: a new load clears it."""
 
     @property
     def shown_payment_id(self) -> str | None:
@@ -165,6 +167,9 @@ class RefundScreen(ConsoleScreen[None]):
         if problem is not None:
             self.query_one("#refund-payment-id", Input).focus()
             return
+        if self._load_error_shown:
+            self.query_one(ErrorPanel).clear()
+            self._load_error_shown = False
         self._progress(f"Loading {payment_id}…")
         self.load(payment_id, keep_amount)
 
@@ -199,6 +204,7 @@ class RefundScreen(ConsoleScreen[None]):
                 amount.value = ""
             field.set_error(None)
             self.query_one(ErrorPanel).show_message("Nothing to refund", blocked)
+            self._load_error_shown = True
             self.query_one("#refund-payment-id", Input).focus()
             return
         if not keep_amount or not amount.value.strip():
@@ -326,6 +332,7 @@ class RefundScreen(ConsoleScreen[None]):
             message += " It may have changed meanwhile: it is loaded again to show what remains."
             self.action_reload()
         self.query_one(ErrorPanel).show_message(title, message)
+        self._load_error_shown = False
         self.query_one("#refund-amount", Input).focus()
 
     # --- worker results ----------------------------------------------------------
@@ -353,6 +360,7 @@ class RefundScreen(ConsoleScreen[None]):
             self._field("refund-payment-id").set_error("Payment not found")
         else:
             self.query_one(ErrorPanel).show_error(error)
+            self._load_error_shown = True
         if self.figures is None:
             self.query_one("#refund-payment-id", Input).focus()
 

@@ -112,6 +112,10 @@ def check_refund_amount(text: str, figures: RefundFigures) -> Decimal:
     return amount
 
 
+PAID_LABELS = {"succeeded": "Paid", "failed": "Declined", "pending": "Pending"}
+"""The label of the amount line: a failed payment was never paid."""
+
+
 def _row(label: str, value: str | Content) -> Content:
     return Content.assemble((label.ljust(LABEL_WIDTH), "$text-muted"), value)
 
@@ -126,7 +130,10 @@ def figures_content(figures: RefundFigures, tz: tzinfo | None) -> Content:
             "Payment",
             Content.assemble((payment.id, "bold"), "  ", status_content(payment.status)),
         ),
-        _row("Paid", f"{figures.show(payment.amount)} on {local_time(payment.created_at, tz)}"),
+        _row(
+            PAID_LABELS.get(payment.status, "Amount"),
+            f"{figures.show(payment.amount)} on {local_time(payment.created_at, tz)}",
+        ),
         _row("Refunded so far", refunded),
         _row("Remaining", Content.styled(figures.show(figures.remaining), "bold")),
     ]

@@ -118,6 +118,18 @@ async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None
     assert expected <= ids
 
 
+async def test_help_fits_100_columns_without_cutting_descriptions(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help-bindings", DataTable)
+        # No sideways scrolling: every column, the wrapped descriptions too, is in view.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert any(row.height > 1 for row in table.rows.values())
+
+
 async def test_command_palette_offers_every_action(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:

@@ -16,7 +16,13 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import LiveRefundConfirmScreen, RefundScreen
 from screenshots.scenarios import SIZE, Harness, settle
-from tests.tui.helpers import field_error, open_screen, text_of, unreachable_client
+from tests.tui.helpers import (
+    field_error,
+    gated_client,
+    open_screen,
+    text_of,
+    unreachable_client,
+)
 
 
 async def pay(harness: Harness, amount: str = "100.00", source: str = "tok_visa") -> Payment:
@@ -179,6 +185,9 @@ async def test_nothing_to_refund_on_a_failed_payment(harness: Harness) -> None:
             "Nothing to refund\nPayment pay_0001 failed, so there is nothing to refund."
         )
         assert screen.query_one("#refund-amount", Input).disabled
+        summary = text_of(pilot, "#refund-summary")
+        assert "Declined         USD 100.00 on" in summary  # never "Paid": it was not
+        assert "Paid" not in summary
 
 
 async def test_unknown_payment_keeps_the_id_for_correction(harness: Harness) -> None:
@@ -212,6 +221,27 @@ async def test_network_failure_keeps_the_amount(harness: Harness) -> None:
         assert screen.query_one("#refund-amount", Input).has_focus
     (entry,) = harness.journal.refunds_for(payment.id)
     assert entry.status == "failed"
+
+
+async def test_reloading_after_a_failed_load_clears_the_old_error(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await use(app, unreachable_client())
+        screen = await open_refund(pilot, payment.id)
+        assert text_of(pilot, "#refund-error").startswith("Cannot reach the API")
+        client, transport = gated_client(harness)
+        await use(app, client)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        # While the payment loads again, the old failure is not shown beside "Loading…".
+        assert transport.requests == 1
+        assert not screen.query_one("#refund-error").display
+        assert screen.query_one("#refund-progress").display
+        transport.gate.set()
+        await settle(pilot)
+        assert not screen.query_one("#refund-error").display
+        assert screen.query_one("#refund-amount", Input).value == "100.00"
 
 
 async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness) -> None:
