@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -39,6 +40,26 @@ def _no_float(value: Any) -> Any:
 
 Amount = Annotated[Decimal, BeforeValidator(_no_float)]
 """A Decimal that was never a float (JSON is read with parse_float=Decimal)."""
+
+RESPONSE_AMOUNT_DIGITS = 18
+"""An amount in an answer has fewer integer digits and decimals than this, or the answer
+is unreadable: far beyond any payment, and such a number (1e9999999) would print as
+millions of digits or trap in Decimal arithmetic."""
+
+
+def _sane(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("amount must be a finite number")
+    if value and (
+        value.adjusted() >= RESPONSE_AMOUNT_DIGITS
+        or money.significant_places(value) > RESPONSE_AMOUNT_DIGITS
+    ):
+        raise ValueError("amount is out of any plausible range")
+    return value
+
+
+ResponseAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_sane)]
+"""An Amount read from the API, within a range any payment could have."""
 
 
 def _iso_z(value: datetime) -> str:
@@ -122,13 +143,13 @@ class RefundCreate(BaseModel):
 
 class Payment(_Response):
     id: str
-    amount: Amount
+    amount: ResponseAmount
     currency: str
     status: str
     """One of PAYMENT_STATUSES; an unknown future value is kept as it came."""
     created_at: AwareDatetime
     description: str | None = None
-    amount_refunded: Amount | None = None
+    amount_refunded: ResponseAmount | None = None
     refunded: bool | None = None
 
     @field_serializer("created_at")
@@ -139,7 +160,7 @@ class Payment(_Response):
 class Refund(_Response):
     id: str
     payment_id: str
-    amount: Amount
+    amount: ResponseAmount
     status: str
     """One of REFUND_STATUSES; an unknown future value is kept as it came."""
     created_at: AwareDatetime

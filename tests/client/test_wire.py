@@ -177,3 +177,15 @@ async def test_gzip_bomb_is_stopped_at_the_limit() -> None:
     async with serve(reply(head + packed)) as server, PaymentsClient(server.url, KEY) as api:
         with pytest.raises(ResponseFormatError, match="larger than the 1 MiB limit"):
             await api.get_payment("pay_1")
+
+
+@pytest.mark.parametrize("amount", ["1e9999999", "1e-9999999", "1e40"])
+async def test_an_absurd_amount_in_an_answer_is_a_format_error(amount: str) -> None:
+    """Not a number anyone can pay: the answer is unreadable, rather than a Payment whose
+    amount prints as ten million digits (or traps in Decimal arithmetic)."""
+    from console.api.errors import ResponseFormatError
+
+    body = PAYMENT_JSON.replace("1234.50", amount)
+    async with serve(reply(response(200, body))) as server, PaymentsClient(server.url, KEY) as api:
+        with pytest.raises(ResponseFormatError, match="amount"):
+            await api.get_payment("pay_1")
