@@ -34,8 +34,20 @@ def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
             f"No API key for profile '{profile.name}': run "
             f"'{PROG} login --profile {profile.name}' or set PAYMENTS_API_KEY"
         )
+    key = checked_key(profile, key)
+    warning = credentials.mode_warning(key, profile.mode, profile.name)
+    if warning:
+        warn(warning)
+    return profile, key
+
+
+def checked_key(profile: Profile, key: str) -> str:
+    """The key when it has a key's shape; else a `Failure` naming where it came from
+    (never the key itself)."""
+    from console import credentials
+
     try:
-        key = credentials.check_key_shape(key)
+        return credentials.check_key_shape(key)
     except credentials.InvalidKeyError as exc:
         where = (
             f"{credentials.ENV_VAR}"
@@ -43,10 +55,6 @@ def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
             else f"the keyring's key for profile '{profile.name}'"
         )
         raise Failure(f"{where}: {exc}") from None
-    warning = credentials.mode_warning(key, profile.mode, profile.name)
-    if warning:
-        warn(warning)
-    return profile, key
 
 
 def client(profile: Profile, key: str) -> PaymentsClient:

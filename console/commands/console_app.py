@@ -47,7 +47,12 @@ def open_console(args: argparse.Namespace) -> int:
             except credentials.KeyringUnavailableError as exc:
                 raise Failure(f"{exc} Or run '{PROG} --sandbox'.") from None
             if key is not None:
-                client = default_client_factory(profile, key)
+                from console.commands.common import checked_key
+
+                try:
+                    client = default_client_factory(profile, checked_key(profile, key))
+                except ValueError as exc:  # e.g. the profile's timeout; never names the key
+                    raise Failure(f"Profile '{profile.name}': {exc}") from None
         journal = Journal(default_journal_path())
         journals.append(journal)
         return Services(settings=settings, journal=journal, profile=profile, client=client)

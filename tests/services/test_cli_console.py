@@ -137,3 +137,16 @@ def test_unknown_profile_or_keyring_close_the_tui_with_one_line(
     assert "No usable OS keyring" in err
     assert "--sandbox" in err
     assert recorder.loaded == []
+
+
+def test_a_malformed_key_in_the_environment_closes_the_tui_with_one_line(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_settings(
+        Settings().with_profile(Profile(name="a", base_url="https://a.example", mode="test"))
+    )
+    monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_abc defghijk")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "PAYMENTS_API_KEY" in err and "defghijk" not in err
+    assert recorder.loaded == []
