@@ -109,7 +109,15 @@ def _with_journal(
     from console.journal import Journal, default_journal_path
 
     async def go() -> int:
-        with Journal(default_journal_path()) as journal:
+        import sqlite3
+
+        path = default_journal_path()
+        try:
+            journal = Journal(path)
+        except (OSError, sqlite3.Error) as exc:
+            # Nothing was sent: an operation is never made without its journal entry.
+            raise Failure(f"Cannot open the journal at {path}: {exc}") from None
+        with journal:
             async with common.client(profile, key) as client:
                 return await send(client, journal)
 

@@ -378,3 +378,17 @@ def test_a_key_given_as_a_profile_name_is_masked_in_the_error(
     err = capsys.readouterr().err
     assert "Unknown profile" in err
     assert key not in err and "a1b2c3d4a1b2" not in err
+
+
+def test_an_unusable_journal_is_one_line_not_a_traceback(
+    isolated_dirs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_settings(Settings().with_profile(Profile(name="p", base_url=UNREACHABLE, mode="test")))
+    monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_" + "a1b2c3d4" * 4)
+    path = default_journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not a database\n" * 100)
+    assert main(["pay", "--amount", "1", "--currency", "USD", "--source", "tok_visa"]) == 2
+    err = capsys.readouterr().err
+    assert "journal" in err and str(path) in err
+    assert len(err.splitlines()) == 1
