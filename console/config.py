@@ -267,6 +267,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not valid TOML: it is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror}") from None
 

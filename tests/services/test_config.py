@@ -223,3 +223,11 @@ def test_written_file_never_holds_a_key_even_if_env_has_one(
     path = save_settings(load_settings().with_profile(SHOP))
     assert "sk_test_" not in path.read_text()
     assert os.environ["PAYMENTS_API_KEY"] not in path.read_text()
+
+
+def test_a_config_file_that_is_not_utf8_is_a_config_error() -> None:
+    path = default_config_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xff\xfe[profiles]\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        config.read_config_file(path)
