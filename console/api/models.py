@@ -7,6 +7,7 @@ anything is sent. Amounts are `Decimal` and refuse binary floats outright.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -25,6 +26,9 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from console import money
+
+_CARD_NUMBER = re.compile(r"[0-9][0-9 -]*[0-9]")
+"""Digits with spaces or dashes: what a card number (PAN) looks like when typed."""
 
 PAYMENT_STATUSES = ("succeeded", "pending", "failed")
 REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled")
@@ -96,6 +100,11 @@ class PaymentCreate(BaseModel):
     def _source_given(cls, value: str) -> str:
         if not value:
             raise ValueError("source is required (a payment token such as tok_visa)")
+        if _CARD_NUMBER.fullmatch(value) and 12 <= sum(ch.isdigit() for ch in value) <= 19:
+            # Never echoed: the message must not carry the number into a log or the journal.
+            raise ValueError(
+                "source must be a payment token (such as tok_visa), never a card number"
+            )
         return value
 
     @model_validator(mode="after")

@@ -129,3 +129,21 @@ def test_payment_wire_round_trip(currency: str, units: int, created: datetime) -
     )
     back = Payment.model_validate(money.loads(money.dumps(payment.to_wire())))
     assert back == payment
+
+
+@pytest.mark.parametrize(
+    "source", ["4242424242424242", "4242 4242 4242 4242", "4000-0566-5566-5556", "378282246310005"]
+)
+def test_a_card_number_is_never_a_source(source: str) -> None:
+    """The console handles tokens, never card numbers: refused before it is sent or
+    journaled, and the message does not repeat it."""
+    with pytest.raises(ValidationError) as caught:
+        PaymentCreate(amount=Decimal("1.00"), currency="USD", source=source)
+    assert field_errors(caught.value)[0][0] == "source"
+    assert source not in describe(caught.value)
+    assert "4242" not in describe(caught.value)
+
+
+@pytest.mark.parametrize("source", ["tok_visa", "tok_chargeDeclined", "src_123", "card_9"])
+def test_tokens_are_sources(source: str) -> None:
+    assert PaymentCreate(amount=Decimal("1.00"), currency="USD", source=source).source == source
