@@ -8,7 +8,10 @@ from collections.abc import Coroutine
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from console import money
+from console.api.models import describe
 from console.cli import EXIT_API, EXIT_CONNECTION, EXIT_INTERRUPTED, PROG, Failure, warn
 from console.config import Profile, Settings, load_settings
 
@@ -101,3 +104,7 @@ def run(coroutine: Coroutine[Any, Any, int], idempotency_key: str | None = None)
             message += f" (retry with --idempotency-key {idempotency_key})"
         code = EXIT_CONNECTION if isinstance(exc, APIConnectionError) else EXIT_API
         raise Failure(message, code) from None
+    except ValidationError as exc:
+        raise Failure(describe(exc)) from None
+    except ValueError as exc:  # the client refused an argument before sending anything
+        raise Failure(str(exc)) from None

@@ -53,6 +53,8 @@ def refund(args: argparse.Namespace) -> int:
     journal, or a GET of the payment)."""
     from console.operations import create_refund
 
+    if not args.payment_id.strip():
+        raise Failure("PAYMENT_ID is required (pay_...)")
     profile, key = common.profile_and_key(args)
     idempotency_key = _check_idempotency_key(args.idempotency_key)
 
@@ -83,8 +85,10 @@ def refund(args: argparse.Namespace) -> int:
 
 
 def get(args: argparse.Namespace) -> int:
+    object_id: str = args.object_id.strip()
+    if not object_id:
+        raise Failure("ID is required (pay_... or refund_...)")
     profile, key = common.profile_and_key(args)
-    object_id: str = args.object_id
 
     async def fetch() -> int:
         async with common.client(profile, key) as client:

@@ -392,3 +392,19 @@ def test_an_unusable_journal_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert "journal" in err and str(path) in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv", [["get", ""], ["get", "  "], ["refund", "", "--amount", "1"], ["refund", " "]]
+)
+def test_an_empty_id_is_a_usage_error_not_a_traceback(
+    isolated_dirs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+) -> None:
+    save_settings(Settings().with_profile(Profile(name="p", base_url=UNREACHABLE, mode="test")))
+    monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_" + "a1b2c3d4" * 4)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "required" in err
