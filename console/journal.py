@@ -363,7 +363,7 @@ class Journal:
                 writer = csv.writer(file)
                 writer.writerow(CSV_HEADER)
                 for row in self._stream(reader, query, params):
-                    writer.writerow(row)
+                    writer.writerow([_csv_cell(value) for value in row])
                     count += 1
             os.replace(temp, target)
         except BaseException:
@@ -383,6 +383,17 @@ class Journal:
         with self._lock:  # an in-memory journal has only its own connection
             rows = self._db.execute(query, params).fetchall()
         yield from rows
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe
+    (OWASP's advice): error messages come from the server, keys from whoever typed them."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
