@@ -462,12 +462,12 @@ def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal
 def test_csv_export_defuses_spreadsheet_formulas(journal: Journal, tmp_path: Path) -> None:
     """An error message comes from the server (and a key from whoever typed it): a cell
     starting with = + - @ must not run as a formula when the merchant opens the file."""
-    entry = pay(journal, "10.00", key="=HYPERLINK(\"http://x\")")
+    entry = pay(journal, "10.00", key='=HYPERLINK("http://x")')
     journal.record_result(entry, status="failed", now=T0, error="@SUM(A1)+cmd|' /C calc'!A0")
     path = tmp_path / "export.csv"
     assert journal.export_csv("", path) == 1
     with path.open(newline="") as file:
         [row] = list(csv.DictReader(file))
-    assert row["idempotency_key"] == "'=HYPERLINK(\"http://x\")"
+    assert row["idempotency_key"] == '\'=HYPERLINK("http://x")'
     assert row["error"] == "'@SUM(A1)+cmd|' /C calc'!A0"
     assert row["amount"] == "10.00"
