@@ -34,6 +34,7 @@ from console.context import (
     utc_now,
 )
 from console.screens.home import HomeScreen
+from console.widgets.base import ConsoleScreen
 from console.widgets.errors import describe_error
 
 if TYPE_CHECKING:
@@ -65,6 +66,16 @@ NEEDS_CLIENT = frozenset({"new_payment", "find_payment", "refund"})
 """Actions shown greyed out until a profile is connected."""
 NEEDS_CONTEXT = frozenset({*SINGLE_LETTER - {"copy_id"}, "first_run"})
 """Actions shown greyed out while the console is opening (its context not loaded yet)."""
+LEAVING = frozenset({*SINGLE_LETTER - {"copy_id"}, "first_run", "help"})
+"""Actions that open another screen: greyed out while a payment or refund is being sent."""
+OPENS = {
+    "new_payment": "NewPaymentScreen",
+    "find_payment": "FindPaymentScreen",
+    "history": "HistoryScreen",
+    "settings": "SettingsScreen",
+    "help": "HelpScreen",
+}
+"""The screen each action opens: on that screen the action does nothing, so it is hidden."""
 LOAD = "load-context"
 
 
@@ -235,6 +246,10 @@ class PaymentsConsoleApp(App[None]):
             return self._shown_payment_id() is not None
         if action == "back":
             return len(self.screen_stack) > 1
+        if action in LEAVING and self._leave_refusal() is not None:
+            return None
+        if OPENS.get(action) == type(self.screen).__name__:
+            return False
         if action in NEEDS_CONTEXT and not self.loaded:
             return None
         if action in NEEDS_CLIENT and self.ctx.client is None:
@@ -285,8 +300,16 @@ class PaymentsConsoleApp(App[None]):
             self.notify(f"Copied {payment_id}", title="Clipboard")
 
     async def action_back(self) -> None:
-        if len(self.screen_stack) > 1:
+        refusal = self._leave_refusal()
+        if refusal is not None:
+            self.notify(refusal, title="Please wait", severity="warning")
+        elif len(self.screen_stack) > 1:
             self.pop_screen()
+
+    def _leave_refusal(self) -> str | None:
+        """Why the current screen may not be left now (see `ConsoleScreen.leave_refusal`)."""
+        screen = self.screen
+        return screen.leave_refusal if isinstance(screen, ConsoleScreen) else None
 
     def _open(self, screen_type: Callable[[], Screen[None]]) -> None:
         """Push a screen, unless it is the one already shown."""

@@ -73,7 +73,14 @@ class HistoryScreen(ConsoleScreen[None]):
             id="history.filter",
             tooltip="Filter by payment ID, status or amount",
         ),
-        Binding("g", "reload", "Reload", id="history.reload", tooltip="Read the journal again"),
+        Binding(
+            "g",
+            "reload",
+            "Reload",
+            id="history.reload",
+            tooltip="Read the journal again",
+            show=False,  # in help and the palette; the footer keeps room for ? and esc
+        ),
     ]
 
     def __init__(self) -> None:

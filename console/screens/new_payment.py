@@ -134,6 +134,12 @@ class NewPaymentScreen(ConsoleScreen[None]):
 
     # --- submitting ---------------------------------------------------------------
 
+    @property
+    def leave_refusal(self) -> str | None:
+        if self.busy:
+            return "The payment is being sent: wait for its result before leaving this screen."
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
             return not self.busy

@@ -115,6 +115,12 @@ class RefundScreen(ConsoleScreen[None]):
     def shown_payment_id(self) -> str | None:
         return self.figures.payment.id if self.figures is not None else None
 
+    @property
+    def leave_refusal(self) -> str | None:
+        if self._sending:
+            return "The refund is being sent: wait for its result before leaving this screen."
+        return None
+
     def compose_body(self) -> ComposeResult:
         yield FormField(
             "Payment ID",
@@ -379,3 +385,4 @@ class RefundScreen(ConsoleScreen[None]):
         self.query_one("#refund-payment-id", Input).disabled = locked
         amount = self.query_one("#refund-amount", Input)
         amount.disabled = locked or self.figures is None or self.figures.blocked() is not None
+        self.refresh_bindings()

@@ -83,6 +83,7 @@ class SettingsScreen(ConsoleScreen[None]):
             "use_profile",
             "Use",
             id="settings.use",
+            show=False,  # its button shows it; the footer keeps room for ? and esc
             tooltip="Switch to this profile now and make it the default",
         ),
         Binding(
@@ -90,6 +91,7 @@ class SettingsScreen(ConsoleScreen[None]):
             "test_connection",
             "Test",
             id="settings.test",
+            show=False,  # its button shows it; the footer keeps room for ? and esc
             tooltip="Check the base URL and key against the API",
         ),
         Binding(
@@ -97,6 +99,7 @@ class SettingsScreen(ConsoleScreen[None]):
             "remove_key",
             "Remove key",
             id="settings.remove_key",
+            show=False,  # its button shows it; the footer keeps room for ? and esc
             tooltip="Delete this profile's key from the OS keyring",
         ),
         Binding(
@@ -104,6 +107,7 @@ class SettingsScreen(ConsoleScreen[None]):
             "delete_profile",
             "Delete profile",
             id="settings.delete",
+            show=False,  # its button shows it; the footer keeps room for ? and esc
             tooltip="Delete the profile highlighted in the list",
         ),
     ]

@@ -44,6 +44,12 @@ class ConsoleScreen(Screen[ResultT]):
         """The payment this screen shows, if any: `c` copies it, `r` refunds it."""
         return None
 
+    @property
+    def leave_refusal(self) -> str | None:
+        """Why the merchant may not leave this screen now (a payment or refund is on its
+        way: leaving would cancel the request and lose its outcome), or None."""
+        return None
+
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.SCREEN_TITLE)
         yield from self.compose_body()

@@ -130,6 +130,27 @@ async def test_help_fits_100_columns_without_cutting_descriptions(harness: Harne
         assert any(row.height > 1 for row in table.rows.values())
 
 
+@pytest.mark.parametrize(
+    ("key", "own_action"),
+    [("h", "history"), ("n", "new_payment"), ("slash", "find_payment"), ("s", "settings")],
+)
+async def test_the_footer_keeps_help_and_back_in_view_at_100_columns(
+    harness: Harness, key: str, own_action: str
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        keys = {item.action: item for item in app.screen.query(FooterKey)}
+        assert {"help", "back"} <= keys.keys()
+        palette = keys["command_palette"]
+        assert keys["back"].region.right <= palette.region.x  # not cut off
+        assert own_action not in keys  # it does nothing on its own screen
+
+
 async def test_command_palette_offers_every_action(harness: Harness) -> None:
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:

@@ -191,6 +191,30 @@ async def test_the_form_locks_while_the_request_runs(harness: Harness) -> None:
     assert payments_in_sandbox(harness) == 1
 
 
+async def test_escape_while_charging_stays_until_the_outcome_is_known(harness: Harness) -> None:
+    client, transport = gated_client(harness)
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "100", "tok_visa", confirm=False)
+        await pilot.press("y")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("escape", "slash", "h")
+        await pilot.pause()
+        # Leaving would cancel the request and leave its journal entry pending forever.
+        assert app.screen is screen
+        assert any("wait for its result" in n.message for n in app._notifications)
+        transport.gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    [entry] = harness.journal.recent()
+    assert entry.status == "succeeded"
+
+
 @pytest.mark.parametrize(
     ("client_kind", "title"),
     [("wrong_key", "API key not accepted"), ("unreachable", "Cannot reach the API")],

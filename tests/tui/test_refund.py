@@ -244,6 +244,30 @@ async def test_reloading_after_a_failed_load_clears_the_old_error(harness: Harne
         assert screen.query_one("#refund-amount", Input).value == "100.00"
 
 
+async def test_escape_while_refunding_stays_until_the_outcome_is_known(harness: Harness) -> None:
+    payment = await pay(harness)
+    client, transport = gated_client(harness)
+    transport.gate.set()
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_refund(pilot, payment.id)
+        transport.gate.clear()
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen  # leaving would cancel the refund, its outcome lost
+        transport.gate.set()
+        await settle(pilot)
+        assert "Refund sent" in text_of(pilot, "#refund-result")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not screen
+    (entry,) = harness.journal.refunds_for(payment.id)
+    assert entry.status == "succeeded"
+
+
 async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness) -> None:
     payment = await pay(harness)
     app = harness.app()
