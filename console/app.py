@@ -76,6 +76,8 @@ OPENS = {
     "help": "HelpScreen",
 }
 """The screen each action opens: on that screen the action does nothing, so it is hidden."""
+QUIT_AGAIN_SECONDS = 5.0
+"""A second ctrl+q within this time quits even while a request is being sent."""
 LOAD = "load-context"
 
 
@@ -133,6 +135,7 @@ class PaymentsConsoleApp(App[None]):
         """Either `ctx`, or `load`: called in a thread after the first frame, it returns
         the context; meanwhile the console shows that it is opening."""
         super().__init__()
+        self._quit_asked_at = float("-inf")
         if (ctx is None) == (load is None):
             raise TypeError("PaymentsConsoleApp takes either ctx or load")
         self.cursor_blink = cursor_blink
@@ -305,6 +308,21 @@ class PaymentsConsoleApp(App[None]):
             self.notify(refusal, title="Please wait", severity="warning")
         elif len(self.screen_stack) > 1:
             self.pop_screen()
+
+    async def action_quit(self) -> None:
+        """Quit; while a payment or refund is being sent, only when asked twice."""
+        refusal = self._leave_refusal()
+        now = asyncio.get_running_loop().time()
+        if refusal is None or now - self._quit_asked_at < QUIT_AGAIN_SECONDS:
+            self.exit()
+            return
+        self._quit_asked_at = now
+        self.notify(
+            f"{refusal} Press ctrl+q again to quit anyway: the console will then not learn "
+            "whether it went through.",
+            title="Still sending",
+            severity="warning",
+        )
 
     def _leave_refusal(self) -> str | None:
         """Why the current screen may not be left now (see `ConsoleScreen.leave_refusal`)."""

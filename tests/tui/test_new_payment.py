@@ -215,6 +215,24 @@ async def test_escape_while_charging_stays_until_the_outcome_is_known(harness: H
     assert entry.status == "succeeded"
 
 
+async def test_ctrl_q_while_charging_asks_to_be_pressed_again(harness: Harness) -> None:
+    client, transport = gated_client(harness)
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "100", "tok_visa", confirm=False)
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running
+        assert any("ctrl+q again" in n.message for n in app._notifications)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+        transport.gate.set()
+
+
 @pytest.mark.parametrize(
     ("client_kind", "title"),
     [("wrong_key", "API key not accepted"), ("unreachable", "Cannot reach the API")],
