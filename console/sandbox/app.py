@@ -360,10 +360,18 @@ def _parse_payment(raw: bytes) -> PaymentCreate:
     try:
         payment = PaymentCreate.model_validate(_json_object(raw))
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        error = _validation_error(exc)
+        if (error.param, error.code) == ("source", "parameter_invalid"):
+            raise _invalid_source() from None
+        raise error from None
     if payment.source not in tokens.ALL_TOKENS:
-        raise ApiError(400, "parameter_invalid", "Invalid payment source", "source")
+        raise _invalid_source()
     return payment
+
+
+def _invalid_source() -> ApiError:
+    """The spec's answer to any source that is not a known test token (a card number too)."""
+    return ApiError(400, "parameter_invalid", "Invalid payment source", "source")
 
 
 def _parse_refund(raw: bytes) -> RefundCreate:

@@ -181,3 +181,15 @@ async def test_a_naive_clock_is_refused(tmp_path: object) -> None:
                 "payments", content=b'{"amount": 1, "currency": "USD", "source": "tok_visa"}'
             )
     app.state.store.close()
+
+
+async def test_a_card_number_as_source_is_an_invalid_payment_source(api: Api) -> None:
+    response = await api.pay(source="4242 4242 4242 4242")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["error"], body["code"], body["param"]) == (
+        "Invalid payment source",
+        "parameter_invalid",
+        "source",
+    )
+    assert "4242" not in response.text
