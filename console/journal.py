@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +35,10 @@ Kind = Literal["payment", "refund"]
 Status = Literal["pending", "succeeded", "failed", "unknown"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 STATUSES: tuple[Status, ...] = get_args(Status)
+
+ABANDONED_AFTER = timedelta(minutes=10)
+"""A request with its retries ends well within this; a pending entry older was abandoned."""
+ABANDONED_ERROR = "The console stopped before the answer arrived: the outcome is unknown."
 
 _FORBIDDEN_REQUEST_FIELDS = ("api_key", "apikey", "authorization", "secret", "password")
 
@@ -142,12 +146,12 @@ def _where(filter_text: str) -> tuple[str, list[Any]]:
         ]
         substring = f"%{_escape_like(word)}%"
         params += [substring, substring]
-        if lowered in STATUSES:
-            options.append("status = ?")
-            params.append(lowered)
-        if lowered in KINDS:
-            options.append("kind = ?")
-            params.append(lowered)
+        # A status or kind matches as soon as its start is typed ("fail" finds failed).
+        for column, names in (("status", STATUSES), ("kind", KINDS)):
+            for name in names:
+                if name.startswith(lowered):
+                    options.append(f"{column} = ?")
+                    params.append(name)
         if len(word) == 3 and word.isalpha():
             options.append("currency = ?")
             params.append(word.upper())
@@ -282,6 +286,21 @@ class Journal:
             )
         if cursor.rowcount == 0:
             raise KeyError(f"no journal entry {entry_id}")
+
+    def recover_abandoned(self, *, now: datetime, older_than: timedelta = ABANDONED_AFTER) -> int:
+        """Mark pending entries older than `older_than` unknown; returns how many.
+
+        A pending entry that old belongs to a console or command that stopped (crash,
+        kill, power loss) between sending and hearing back: its outcome is unknown, and
+        marking it so lets the merchant retry it with its idempotency key.
+        """
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE operations SET status = 'unknown', error = ?, updated_at = ?"
+                " WHERE status = 'pending' AND updated_at < ?",
+                (ABANDONED_ERROR, _timestamp(now), _timestamp(now - older_than)),
+            )
+        return cursor.rowcount
 
     # --- reading --------------------------------------------------------------------
 

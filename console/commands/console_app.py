@@ -55,6 +55,7 @@ def open_console(args: argparse.Namespace) -> int:
                     raise Failure(f"Profile '{profile.name}': {exc}") from None
         journal = Journal(default_journal_path())
         journals.append(journal)
+        journal.recover_abandoned(now=utc_now())
         return Services(settings=settings, journal=journal, profile=profile, client=client)
 
     def start_sandbox_server() -> tuple[Profile, PaymentsClient]:

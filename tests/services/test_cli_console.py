@@ -150,3 +150,25 @@ def test_a_malformed_key_in_the_environment_closes_the_tui_with_one_line(
     err = capsys.readouterr().err
     assert "PAYMENTS_API_KEY" in err and "defghijk" not in err
     assert recorder.loaded == []
+
+
+def test_opening_the_console_recovers_operations_a_stopped_console_abandoned(
+    recorder: Recorder,
+) -> None:
+    from datetime import UTC, datetime
+
+    from console.journal import default_journal_path
+
+    with Journal(default_journal_path()) as journal:
+        entry = journal.record_pending(
+            kind="payment",
+            profile="sandbox",
+            idempotency_key="left-pending",
+            request={"source": "tok_visa"},
+            now=datetime(2024, 6, 10, 12, tzinfo=UTC),
+        )
+    assert main(["--sandbox"]) == 0
+    with Journal(default_journal_path()) as journal:
+        recovered = journal.get(entry)
+    assert recovered is not None
+    assert recovered.status == "unknown"

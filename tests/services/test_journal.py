@@ -471,3 +471,41 @@ def test_csv_export_defuses_spreadsheet_formulas(journal: Journal, tmp_path: Pat
     assert row["idempotency_key"] == '\'=HYPERLINK("http://x")'
     assert row["error"] == "'@SUM(A1)+cmd|' /C calc'!A0"
     assert row["amount"] == "10.00"
+
+
+def test_pending_entries_left_by_a_stopped_console_become_unknown(journal: Journal) -> None:
+    abandoned = pay(journal, key="old", at=T0)
+    in_flight = pay(journal, key="new", at=T0 + timedelta(minutes=15))
+    settled = pay(journal, key="done", at=T0)
+    journal.record_result(settled, status="succeeded", now=T0, response={"id": "pay_done"})
+
+    assert journal.recover_abandoned(now=T0 + timedelta(minutes=16)) == 1
+
+    entry = journal.get(abandoned)
+    assert entry is not None
+    assert entry.status == "unknown"
+    assert entry.error is not None
+    assert "outcome is unknown" in entry.error
+    assert [e.id for e in journal.unknown()] == [abandoned]
+    assert journal.get(in_flight).status == "pending"  # type: ignore[union-attr]
+    assert journal.get(settled).status == "succeeded"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("partial", ["fail", "FAIL", "unkn", "succ", "ref"])
+def test_a_partly_typed_status_or_kind_already_filters(journal: Journal, partial: str) -> None:
+    declined = pay(journal, key="a")
+    journal.record_result(declined, status="failed", now=T0, error="declined")
+    lost = pay(journal, key="b")
+    journal.record_result(lost, status="unknown", now=T0, error="dropped")
+    paid = pay(journal, key="c")
+    journal.record_result(paid, status="succeeded", now=T0, response={"id": "pay_c"})
+    refund = journal.record_pending(
+        kind="refund",
+        profile="shop",
+        idempotency_key="d",
+        request={"payment_id": "pay_c"},
+        now=T0,
+        payment_id="pay_c",
+    )
+    expected = {"fail": [declined], "unkn": [lost], "succ": [paid], "ref": [refund]}
+    assert [e.id for e in journal.page(partial)] == expected[partial.lower()]
