@@ -9,6 +9,10 @@ Entries are listed newest first (by id, the order they were recorded). `filter_t
 split on whitespace and every word must match one of: a payment / object id (substring),
 the status or kind (exact), the currency (exact) or the amount (prefix, "10.5" matches
 10.50).
+
+The listing, counting and export methods take an optional `profile`: only that profile's
+entries (None: every profile's). An entry is only meaningful to the profile, and so the
+API, it was sent to.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ CREATE INDEX IF NOT EXISTS operations_payment_id ON operations (payment_id, id);
 CREATE INDEX IF NOT EXISTS operations_object_id ON operations (object_id);
 CREATE INDEX IF NOT EXISTS operations_status ON operations (status, id);
 CREATE INDEX IF NOT EXISTS operations_idempotency_key ON operations (idempotency_key);
+CREATE INDEX IF NOT EXISTS operations_profile ON operations (profile, id);
+CREATE INDEX IF NOT EXISTS operations_profile_status ON operations (profile, status, id);
 PRAGMA user_version = 1;
 """
 
@@ -134,10 +140,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(filter_text: str) -> tuple[str, list[Any]]:
-    """A WHERE clause (or '') and its parameters for `filter_text`."""
+def _where(filter_text: str, profile: str | None = None) -> tuple[str, list[Any]]:
+    """A WHERE clause (or '') and its parameters for `filter_text` (and `profile`)."""
     clauses: list[str] = []
     params: list[Any] = []
+    if profile is not None:
+        clauses.append("profile = ?")
+        params.append(profile)
     for word in filter_text.split():
         lowered = word.lower()
         options = [
@@ -166,6 +175,13 @@ def _where(filter_text: str) -> tuple[str, list[Any]]:
                 params.append(f"{_escape_like(number)}%")
         clauses.append("(" + " OR ".join(options) + ")")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _unknown_where(profile: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause of unknown-outcome entries (of `profile`, unless None)."""
+    if profile is None:
+        return " WHERE status = 'unknown'", []
+    return " WHERE profile = ? AND status = 'unknown'", [profile]
 
 
 def _from_response(kind: Kind, response: Mapping[str, Any]) -> dict[str, Any]:
@@ -314,18 +330,20 @@ class Journal:
         found = self._select(" WHERE id = ?", (entry_id,))
         return found[0] if found else None
 
-    def recent(self, limit: int = 20) -> list[JournalEntry]:
-        return self._select(" ORDER BY id DESC LIMIT ?", (limit,))
+    def recent(self, limit: int = 20, *, profile: str | None = None) -> list[JournalEntry]:
+        where, params = _where("", profile)
+        return self._select(f"{where} ORDER BY id DESC LIMIT ?", [*params, limit])
 
-    def unknown(self, limit: int = 100) -> list[JournalEntry]:
+    def unknown(self, limit: int = 100, *, profile: str | None = None) -> list[JournalEntry]:
         """Operations whose outcome is unknown, newest first (at most `limit`): retry them."""
-        return self._select(" WHERE status = 'unknown' ORDER BY id DESC LIMIT ?", (limit,))
+        where, params = _unknown_where(profile)
+        return self._select(f"{where} ORDER BY id DESC LIMIT ?", [*params, limit])
 
-    def count_unknown(self) -> int:
+    def count_unknown(self, *, profile: str | None = None) -> int:
+        where, params = _unknown_where(profile)
         with self._lock:
-            row = self._db.execute(
-                "SELECT count(*) FROM operations WHERE status = 'unknown'"
-            ).fetchone()
+            query = f"SELECT count(*) FROM operations{where}"  # noqa: S608 - fixed text
+            row = self._db.execute(query, params).fetchone()
         return int(row[0])
 
     def unknown_with_key(self, kind: Kind, idempotency_key: str) -> list[JournalEntry]:
@@ -351,27 +369,34 @@ class Journal:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def count(self, filter_text: str = "") -> int:
-        where, params = _where(filter_text)
+    def count(self, filter_text: str = "", *, profile: str | None = None) -> int:
+        where, params = _where(filter_text, profile)
         with self._lock:
             query = f"SELECT count(*) FROM operations{where}"  # noqa: S608 - fixed text
             row = self._db.execute(query, params).fetchone()
         return int(row[0])
 
-    def page(self, filter_text: str = "", offset: int = 0, limit: int = 100) -> list[JournalEntry]:
+    def page(
+        self,
+        filter_text: str = "",
+        offset: int = 0,
+        limit: int = 100,
+        *,
+        profile: str | None = None,
+    ) -> list[JournalEntry]:
         """One page of the entries matching `filter_text`, newest first."""
-        where, params = _where(filter_text)
+        where, params = _where(filter_text, profile)
         return self._select(
             f"{where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, max(0, offset)]
         )
 
-    def export_csv(self, filter_text: str, path: str | Path) -> int:
+    def export_csv(self, filter_text: str, path: str | Path, *, profile: str | None = None) -> int:
         """Write the matching entries (newest first) to a CSV file; returns the row count.
 
         Rows are streamed from a separate read cursor, so memory stays flat; the file
         appears complete or not at all (written beside it, then renamed).
         """
-        where, params = _where(filter_text)
+        where, params = _where(filter_text, profile)
         query = f"SELECT {', '.join(CSV_HEADER)} FROM operations{where} ORDER BY id DESC"  # noqa: S608
         target = Path(path)
         reader = sqlite3.connect(self.path) if str(self.path) != ":memory:" else None

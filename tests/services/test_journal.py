@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from console.journal import CSV_HEADER, Journal, JournalEntry, default_journal_path
+from console.journal import (
+    CSV_HEADER,
+    Journal,
+    JournalEntry,
+    _unknown_where,
+    _where,
+    default_journal_path,
+)
 
 T0 = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -32,10 +39,11 @@ def pay(
     currency: str = "USD",
     key: str = "idem-1",
     at: datetime = T0,
+    profile: str = "shop",
 ) -> int:
     return journal.record_pending(
         kind="payment",
-        profile="shop",
+        profile=profile,
         idempotency_key=key,
         request={"amount": Decimal(amount), "currency": currency, "source": "tok_visa"},
         now=at,
@@ -290,6 +298,60 @@ def test_csv_export(journal: Journal, tmp_path: Path) -> None:
     assert path.read_text().splitlines() == [",".join(CSV_HEADER)]
 
 
+def _two_profiles(journal: Journal) -> dict[str, list[int]]:
+    """shop: 10.00 succeeded, 20.00 unknown, 30.00 failed; sandbox (between them): 11.00
+    succeeded, 21.00 unknown. Returns each profile's ids, newest first."""
+    ids: dict[str, list[int]] = {"shop": [], "sandbox": []}
+    for n, (profile, amount, status) in enumerate(
+        [
+            ("shop", "10.00", "succeeded"),
+            ("sandbox", "11.00", "succeeded"),
+            ("shop", "20.00", "unknown"),
+            ("sandbox", "21.00", "unknown"),
+            ("shop", "30.00", "failed"),
+        ]
+    ):
+        entry_id = pay(journal, amount, key=f"k{n}", profile=profile)
+        journal.record_result(entry_id, status=status, now=T0, error="x")  # type: ignore[arg-type]
+        ids[profile].insert(0, entry_id)
+    return ids
+
+
+def test_listing_is_per_profile_when_asked(journal: Journal) -> None:
+    ids = _two_profiles(journal)
+    assert [e.id for e in journal.recent(profile="shop")] == ids["shop"]
+    assert [e.id for e in journal.recent(profile="sandbox")] == ids["sandbox"]
+    assert [e.id for e in journal.recent(1, profile="sandbox")] == ids["sandbox"][:1]
+    assert len(journal.recent()) == 5  # None: every profile's
+    assert [e.profile for e in journal.unknown(profile="shop")] == ["shop"]
+    assert [e.amount for e in journal.unknown(profile="sandbox")] == [Decimal("21.00")]
+    assert len(journal.unknown()) == 2
+    assert (journal.count_unknown(profile="shop"), journal.count_unknown()) == (1, 2)
+    assert journal.count_unknown(profile="live") == 0
+    assert (journal.count(profile="shop"), journal.count(profile="sandbox")) == (3, 2)
+    assert journal.count() == 5
+    assert journal.count("unknown", profile="shop") == 1
+    assert journal.count("11.00", profile="shop") == 0
+    assert [e.id for e in journal.page(profile="shop", limit=2)] == ids["shop"][:2]
+    assert [e.id for e in journal.page(offset=2, profile="shop")] == ids["shop"][2:]
+    assert [e.id for e in journal.page("succeeded", profile="sandbox")] == ids["sandbox"][1:]
+    assert journal.page(profile="nobody") == []
+
+
+def test_csv_export_of_one_profile(journal: Journal, tmp_path: Path) -> None:
+    ids = _two_profiles(journal)
+    path = tmp_path / "shop.csv"
+    assert journal.export_csv("", path, profile="shop") == 3
+    with path.open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [int(row["id"]) for row in rows] == ids["shop"]
+    assert {row["profile"] for row in rows} == {"shop"}
+    assert journal.export_csv("unknown", path, profile="sandbox") == 1
+    with path.open(newline="") as file:
+        assert [row["amount"] for row in csv.DictReader(file)] == ["21.00"]
+    assert journal.export_csv("", path) == 5
+
+
 def test_threads_share_one_journal(journal: Journal) -> None:
     errors: list[BaseException] = []
 
@@ -400,6 +462,19 @@ def test_queries_use_indexes_not_sorts(big_journal: Journal) -> None:
         assert "TEMP B-TREE" not in refunds
         unknown = plan("SELECT * FROM operations WHERE status = 'unknown' ORDER BY id DESC")
         assert "operations_status" in unknown
+        # One profile's entries (the queries the journal builds), newest first, no sort.
+        for filter_text in ("", "failed", "pay_0009 12.5"):
+            where, params = _where(filter_text, "shop")
+            paged = plan(
+                f"SELECT * FROM operations{where} ORDER BY id DESC LIMIT 100 OFFSET 500",  # noqa: S608
+                *params,
+            )
+            assert "INDEX operations_profile (profile=?)" in paged
+            assert "TEMP B-TREE" not in paged
+        where, params = _unknown_where("shop")
+        unknown_of_shop = plan(f"SELECT * FROM operations{where} ORDER BY id DESC", *params)  # noqa: S608
+        assert "operations_profile_status" in unknown_of_shop
+        assert "TEMP B-TREE" not in unknown_of_shop
 
 
 def test_unknown_and_refunds_for_with_100k(big_journal: Journal) -> None:
