@@ -5,7 +5,8 @@ body before anything is sent, then settled as `succeeded`, `failed` (a definitiv
 or a request that never left this machine) or `unknown` (it may have taken effect: a
 dropped connection after sending, a 5xx, an unreadable answer, or a cancelled wait).
 `retry` re-sends an entry with its original idempotency key and body, so the server can
-never apply it twice. Client errors are re-raised after being recorded.
+never apply it twice; only through the profile (so the API) it was first sent to. Client
+errors are re-raised after being recorded.
 
 A screen keeps the `Attempt` whose outcome stayed unknown: `idempotency_key_for` gives
 the same request its key again, and `create_payment`/`create_refund` then settle the
@@ -139,7 +140,11 @@ async def _journaled(
     recording it twice.
     """
     entry_id = next(
-        (entry.id for entry in journal.unknown_with_key(kind, key) if entry.request == wire),
+        (
+            entry.id
+            for entry in journal.unknown_with_key(kind, key)
+            if entry.request == wire and entry.profile == profile
+        ),
         None,
     )
     if entry_id is not None:
@@ -159,10 +164,20 @@ async def _journaled(
 
 
 async def retry(
-    client: PaymentsClient, journal: Journal, entry_id: int, *, clock: Clock
+    client: PaymentsClient, journal: Journal, profile_name: str, entry_id: int, *, clock: Clock
 ) -> Payment | Refund:
-    """Send a journal entry again with its original idempotency key and request body."""
+    """Send a journal entry again with its original idempotency key and request body.
+
+    `client` is `profile_name`'s: an entry recorded under another profile is refused
+    (`NotRetryableError`), since sending it would reach another API, perhaps a live one.
+    """
     entry = _retryable(journal, entry_id)
+    if entry.profile != profile_name:
+        raise NotRetryableError(
+            f"Journal entry {entry_id} was sent on profile {entry.profile}, not on "
+            f"{profile_name}, the profile in use: switch to profile {entry.profile} "
+            "to send it again"
+        )
     key = entry.idempotency_key
     journal.record_retry(entry_id, now=clock())
     if entry.kind == "payment":

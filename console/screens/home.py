@@ -1,5 +1,8 @@
 """Home: operations whose outcome is unknown, then recent activity from the journal.
 
+Only the current profile's operations (every profile's while none is chosen): another
+profile's were sent to another API, which is where they can be opened or retried.
+
 While the console is opening (settings and journal not loaded yet), it says so; the
 app's `profile_revision` bump when they are loaded fills it in.
 """
@@ -101,10 +104,10 @@ class HomeScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
     async def load(self) -> tuple[list[JournalEntry], list[JournalEntry], int]:
-        journal = self.ctx.journal
-        recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT)
-        unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT)
-        unknown_total = await asyncio.to_thread(journal.count_unknown)
+        journal, profile = self.ctx.journal, self.ctx.journal_profile
+        recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT, profile=profile)
+        unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
+        unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
         return recent, unknown, unknown_total
 
     def _row(self, entry: JournalEntry) -> tuple[str | Content, ...]:
@@ -233,4 +236,7 @@ class HomeScreen(ConsoleScreen[None]):
         from console import operations
 
         ctx = self.ctx
-        return await operations.retry(ctx.require_client(), ctx.journal, entry_id, clock=ctx.clock)
+        client = ctx.require_client()
+        return await operations.retry(
+            client, ctx.journal, ctx.profile_name, entry_id, clock=ctx.clock
+        )

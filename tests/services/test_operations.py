@@ -215,9 +215,9 @@ async def test_unknown_outcome_then_retry_leaves_one_payment(
         assert entry.error == str(caught.value)
         assert sandbox_payments(db) == stored_before_retry
         async with client_for(healthy) as client:
-            payment = await operations.retry(client, journal, entry.id, clock=clock)
+            payment = await operations.retry(client, journal, "shop", entry.id, clock=clock)
             with pytest.raises(NotRetryableError, match="already succeeded"):
-                await operations.retry(client, journal, entry.id, clock=clock)
+                await operations.retry(client, journal, "shop", entry.id, clock=clock)
         assert sandbox_payments(db) == 1
         done = journal.get(entry.id)
         assert done is not None
@@ -274,7 +274,7 @@ async def test_retry_of_a_dropped_refund(tmp_path: Path, journal: Journal) -> No
                 )
         [entry] = journal.unknown()
         async with client_for(healthy) as client:
-            refund = await operations.retry(client, journal, entry.id, clock=clock)
+            refund = await operations.retry(client, journal, "shop", entry.id, clock=clock)
             # Had the retry been a new refund, the fully refunded payment would refuse it.
             assert (await client.get_payment(payment.id)).amount_refunded == Decimal("100.00")
         assert refund.payment_id == payment.id
@@ -307,7 +307,41 @@ async def test_cancelled_wait_is_unknown(journal: Journal) -> None:
 
 async def test_retry_of_a_missing_entry(client: PaymentsClient, journal: Journal) -> None:
     with pytest.raises(NotRetryableError, match="no journal entry 7"):
-        await operations.retry(client, journal, 7, clock=clock)
+        await operations.retry(client, journal, "shop", 7, clock=clock)
+
+
+async def test_retry_through_another_profile_is_refused_and_sends_nothing(
+    tmp_path: Path, journal: Journal
+) -> None:
+    db = tmp_path / "sandbox.db"
+    faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
+    sent: list[httpx.Request] = []
+    try:
+        async with client_for(faulty) as client:
+            with pytest.raises(APIConnectionError):
+                await operations.create_payment(
+                    client, journal, "sandbox", visa(), clock=clock, idempotency_key="order-1"
+                )
+        [entry] = journal.unknown()
+        async with client_for(healthy, Spy(healthy, sent.append)) as client:
+            with pytest.raises(NotRetryableError) as refused:
+                await operations.retry(client, journal, "shop", entry.id, clock=clock)
+            # The same request and key typed again on another profile is a new entry.
+            await operations.create_payment(
+                client, journal, "shop", visa(), clock=clock, idempotency_key="order-1"
+            )
+        assert str(refused.value) == (
+            f"Journal entry {entry.id} was sent on profile sandbox, not on shop, the profile "
+            "in use: switch to profile sandbox to send it again"
+        )
+        assert len(sent) == 1  # the new payment only
+        still = journal.get(entry.id)
+        assert still is not None
+        assert (still.status, still.profile) == ("unknown", "sandbox")
+        assert journal.count(profile="shop") == 1
+    finally:
+        faulty.state.store.close()
+        healthy.state.store.close()
 
 
 async def test_the_api_key_is_never_in_the_journal(
