@@ -81,6 +81,12 @@ class ConsoleContext:
     def profile_name(self) -> str:
         return self.profile.name if self.profile is not None else "no profile"
 
+    @property
+    def journal_profile(self) -> str | None:
+        """The profile whose journal entries the screens show: the current one (None, all
+        of them, while no profile is chosen)."""
+        return self.profile.name if self.profile is not None else None
+
     def require_client(self) -> PaymentsClient:
         if self.client is None:
             raise NotConnectedError

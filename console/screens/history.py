@@ -1,10 +1,12 @@
-"""Every operation in the journal, newest first, filtered as you type.
+"""Every operation of the current profile in the journal, newest first, filtered as you type.
 
 The table is fed by paged queries (`Journal.page`/`count`): the first page when the
 screen opens or the filter changes (keystrokes are debounced), the next one when the
 cursor nears the last loaded row. No query ever loads the whole journal, so 100,000
 entries open as fast as 100. Enter opens a row's payment; `e` exports the filtered
 rows (all of them, not only those loaded) to a CSV file in the working directory.
+Another profile's operations are not shown (with no profile chosen, every one is); a
+profile switch reads the journal again.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class HistoryScreen(ConsoleScreen[None]):
         """The filter of the rows shown (the field may hold newer text, being debounced)."""
         self.total = 0
         """How many entries match `filter_text` (the table holds the first pages of them)."""
+        self.profile: str | None = None
+        """The profile whose entries are shown (None: every profile's)."""
         self._debounce: Timer | None = None
         self._paging = False
         self._loaded_once = False
@@ -111,6 +115,7 @@ class HistoryScreen(ConsoleScreen[None]):
         table.add_column("Key")
         self.query_one("#history-status").display = False
         self.query_one(HistoryFilter).focus()
+        self.watch(self.app, "profile_revision", self.action_reload, init=False)
 
     def on_screen_resume(self) -> None:
         """Read the journal on opening, and again on coming back (a refund may be new)."""
@@ -147,49 +152,61 @@ class HistoryScreen(ConsoleScreen[None]):
         self.query_journal(filter_text)
 
     @work(exclusive=True, group=QUERY, exit_on_error=False)
-    async def query_journal(self, filter_text: str) -> tuple[str, int, list[JournalEntry]]:
+    async def query_journal(
+        self, filter_text: str
+    ) -> tuple[str | None, str, int, list[JournalEntry]]:
         """The first page matching `filter_text`, and how many match in all."""
-        journal = self.ctx.journal
-        entries = await asyncio.to_thread(journal.page, filter_text, 0, PAGE_SIZE)
+        journal, profile = self.ctx.journal, self.ctx.journal_profile
+        entries = await asyncio.to_thread(journal.page, filter_text, 0, PAGE_SIZE, profile=profile)
         total = len(entries)
         if total == PAGE_SIZE:
-            total = await asyncio.to_thread(journal.count, filter_text)
-        return filter_text, total, entries
+            total = await asyncio.to_thread(journal.count, filter_text, profile=profile)
+        return profile, filter_text, total, entries
 
     @work(exclusive=True, group=PAGE, exit_on_error=False)
-    async def load_page(self, filter_text: str, offset: int) -> tuple[str, int, list[JournalEntry]]:
-        entries = await asyncio.to_thread(self.ctx.journal.page, filter_text, offset, PAGE_SIZE)
-        return filter_text, offset, entries
+    async def load_page(
+        self, profile: str | None, filter_text: str, offset: int
+    ) -> tuple[str | None, str, int, list[JournalEntry]]:
+        entries = await asyncio.to_thread(
+            self.ctx.journal.page, filter_text, offset, PAGE_SIZE, profile=profile
+        )
+        return profile, filter_text, offset, entries
 
     @on(DataTable.RowHighlighted, "#history-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         loaded = len(self.query_one(HistoryTable).payment_ids)
         if not self._paging and needs_next_page(event.cursor_row, loaded, self.total):
             self._paging = True
-            self.load_page(self.filter_text, loaded)
+            self.load_page(self.profile, self.filter_text, loaded)
 
-    def _show_first_page(self, filter_text: str, total: int, entries: list[JournalEntry]) -> None:
+    def _show_first_page(
+        self, profile: str | None, filter_text: str, total: int, entries: list[JournalEntry]
+    ) -> None:
         table = self.query_one(HistoryTable)
-        same = self._loaded_once and filter_text == self.filter_text
+        same = self._loaded_once and (profile, filter_text) == (self.profile, self.filter_text)
         cursor = table.cursor_row if same else 0
-        self.filter_text, self.total, self._loaded_once = filter_text, total, True
+        self.profile, self.filter_text, self.total = profile, filter_text, total
+        self._loaded_once = True
         table.reset()
         table.add_entries(entries, self.ctx.display_tz)
         if entries:
             table.move_cursor(row=min(cursor, len(entries) - 1), animate=False)
         self._show_count()
 
-    def _append_page(self, filter_text: str, offset: int, entries: list[JournalEntry]) -> None:
+    def _append_page(
+        self, profile: str | None, filter_text: str, offset: int, entries: list[JournalEntry]
+    ) -> None:
         self._paging = False
         table = self.query_one(HistoryTable)
-        if filter_text == self.filter_text and offset == len(table.payment_ids):
+        same = (profile, filter_text) == (self.profile, self.filter_text)
+        if same and offset == len(table.payment_ids):
             table.add_entries(entries, self.ctx.display_tz)
             self._show_count()
 
     def _show_count(self) -> None:
         loaded = len(self.query_one(HistoryTable).payment_ids)
         self.query_one("#history-count", Label).update(
-            count_text(self.total, loaded, self.filter_text)
+            count_text(self.total, loaded, self.filter_text, self.profile)
         )
 
     # --- opening and exporting -----------------------------------------------------
@@ -210,18 +227,23 @@ class HistoryScreen(ConsoleScreen[None]):
 
     def action_export(self) -> None:
         self._status("Exporting…")
-        self.export(self.filter_text)
+        self.export(self.profile, self.filter_text)
 
     @work(exclusive=True, group=EXPORT, exit_on_error=False)
-    async def export(self, filter_text: str) -> tuple[str, int, Path]:
+    async def export(
+        self, profile: str | None, filter_text: str
+    ) -> tuple[str | None, str, int, Path]:
         path = export_path(Path.cwd(), self.ctx.clock())
-        count = await asyncio.to_thread(self.ctx.journal.export_csv, filter_text, path)
-        return filter_text, count, path
+        count = await asyncio.to_thread(
+            self.ctx.journal.export_csv, filter_text, path, profile=profile
+        )
+        return profile, filter_text, count, path
 
-    def _exported(self, filter_text: str, count: int, path: Path) -> None:
+    def _exported(self, profile: str | None, filter_text: str, count: int, path: Path) -> None:
         noun = "operation" if count == 1 else "operations"
         matching = f" matching “{filter_text}”" if filter_text else ""
-        message = f"Exported {count:,} {noun}{matching} to {path}"
+        on = f" on profile {profile}" if profile is not None else ""
+        message = f"Exported {count:,} {noun}{matching}{on} to {path}"
         self._status(message)
         self.notify(message, title="CSV export")
 

@@ -52,15 +52,17 @@ def needs_next_page(cursor_row: int, loaded: int, total: int) -> bool:
     return loaded < total and cursor_row >= loaded - PREFETCH_MARGIN
 
 
-def count_text(total: int, loaded: int, filter_text: str) -> str:
-    """'1,234 operations match “failed” · 200 shown, more load as you scroll'."""
+def count_text(total: int, loaded: int, filter_text: str, profile: str | None = None) -> str:
+    """'1,234 operations match “failed” on profile shop · 200 shown, more load as you
+    scroll' (`profile` None: every profile's operations are counted)."""
+    on = f" on profile {profile}" if profile is not None else ""
     if total == 0:
         if filter_text:
-            return f"No operation matches “{filter_text}”"
-        return "No operations yet: the payments and refunds this console sends appear here"
+            return f"No operation matches “{filter_text}”{on}"
+        return f"No operations yet{on}: the payments and refunds this console sends appear here"
     noun, verb = ("operation", "matches") if total == 1 else ("operations", "match")
     text = f"{total:,} {noun}"
-    text += f" {verb} “{filter_text}”" if filter_text else ", newest first"
+    text += f" {verb} “{filter_text}”{on}" if filter_text else f"{on}, newest first"
     if loaded < total:
         text += f" · {loaded:,} shown, more load as you scroll"
     return text

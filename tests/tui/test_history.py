@@ -28,11 +28,13 @@ async def record_activity(harness: Harness) -> None:
 
     async def pay(amount: str, source: str = "tok_visa") -> str:
         request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
-        return (await operations.create_payment(client, journal, "shop", request, clock=clock)).id
+        return (
+            await operations.create_payment(client, journal, "sandbox", request, clock=clock)
+        ).id
 
     async def refund(payment_id: str, amount: str) -> None:
         request = RefundCreate(payment_id=payment_id, amount=Decimal(amount))
-        await operations.create_refund(client, journal, "shop", request, clock=clock)
+        await operations.create_refund(client, journal, "sandbox", request, clock=clock)
 
     first = await pay("100.00")
     await pay("25.50")
@@ -79,7 +81,7 @@ async def test_every_operation_newest_first(harness: Harness) -> None:
         entry = harness.journal.recent(1)[0]
         assert rows(screen)[0][0] == f"{entry.created_at:%Y-%m-%d %H:%M:%S}"
         assert rows(screen)[0][5] == entry.idempotency_key[:8] + "…"
-        assert text_of(screen, "#history-count") == "6 operations, newest first"
+        assert text_of(screen, "#history-count") == "6 operations on profile sandbox, newest first"
         assert screen.query_one("#history-filter", Input).has_focus
 
 
@@ -102,7 +104,9 @@ async def test_filter_as_you_type(
         assert [(row[1], row[3]) for row in rows(screen)] == expected
         count = len(expected)
         matches = "operation matches" if count == 1 else "operations match"
-        assert text_of(screen, "#history-count") == f"{count} {matches} “{typed}”"
+        assert (
+            text_of(screen, "#history-count") == f"{count} {matches} “{typed}” on profile sandbox"
+        )
 
 
 async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
@@ -110,9 +114,11 @@ async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
     queried: list[str] = []
     page = harness.journal.page
 
-    def counting_page(filter_text: str = "", offset: int = 0, limit: int = 100) -> list:  # type: ignore[type-arg]
+    def counting_page(  # type: ignore[no-untyped-def]
+        filter_text: str = "", offset: int = 0, limit: int = 100, **options
+    ) -> list:  # type: ignore[type-arg]
         queried.append(filter_text)
-        return page(filter_text, offset, limit)
+        return page(filter_text, offset, limit, **options)
 
     harness.journal.page = counting_page  # type: ignore[method-assign]
     async with harness.app().run_test(size=SIZE) as pilot:
@@ -150,7 +156,7 @@ async def test_export_writes_the_filtered_rows_and_says_where(
         await settle(pilot)
         (written,) = exports.iterdir()
         assert text_of(screen, "#history-status") == (
-            f"Exported 2 operations matching “refund” to {written}"
+            f"Exported 2 operations matching “refund” on profile sandbox to {written}"
         )
     with written.open(newline="") as file:
         exported = list(csv.DictReader(file))
@@ -161,14 +167,15 @@ async def test_export_writes_the_filtered_rows_and_says_where(
 
 
 async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
-    fill_journal(harness.journal, PAGE_SIZE * 2 + 50)
+    fill_journal(harness.journal, PAGE_SIZE * 2 + 50, profile="sandbox")
     async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, HistoryScreen, "h")
         table = screen.query_one(HistoryTable)
         assert table.row_count == PAGE_SIZE
         total = PAGE_SIZE * 2 + 50
         assert text_of(screen, "#history-count") == (
-            f"{total} operations, newest first · {PAGE_SIZE} shown, more load as you scroll"
+            f"{total} operations on profile sandbox, newest first"
+            f" · {PAGE_SIZE} shown, more load as you scroll"
         )
         await pilot.press("down", "end")
         await settle(pilot)
@@ -176,7 +183,10 @@ async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
         await pilot.press("end")
         await settle(pilot)
         assert table.row_count == total
-        assert text_of(screen, "#history-count") == f"{total} operations, newest first"
+        assert (
+            text_of(screen, "#history-count")
+            == f"{total} operations on profile sandbox, newest first"
+        )
         ids = [row[5] for row in rows(screen)]
         assert len(set(ids)) == total  # no row twice, none missing
 
@@ -185,7 +195,7 @@ async def test_a_row_without_payment_id_says_so(harness: Harness) -> None:
     request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
     with pytest.raises(APIConnectionError):
         await operations.create_payment(
-            unreachable_client(), harness.journal, "shop", request, clock=harness.console_clock
+            unreachable_client(), harness.journal, "sandbox", request, clock=harness.console_clock
         )
     async with harness.app().run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_screen(pilot, HistoryScreen, "h")
