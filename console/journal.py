@@ -346,11 +346,14 @@ class Journal:
             row = self._db.execute(query, params).fetchone()
         return int(row[0])
 
-    def unknown_with_key(self, kind: Kind, idempotency_key: str) -> list[JournalEntry]:
-        """Unknown-outcome operations of `kind` sent with `idempotency_key`, newest first."""
+    def unknown_with_key(
+        self, kind: Kind, idempotency_key: str, profile: str
+    ) -> list[JournalEntry]:
+        """`profile`'s unknown-outcome operations of `kind` sent with `idempotency_key`."""
         return self._select(
-            " WHERE idempotency_key = ? AND kind = ? AND status = 'unknown' ORDER BY id DESC",
-            (idempotency_key, kind),
+            " WHERE idempotency_key = ? AND kind = ? AND profile = ? AND status = 'unknown'"
+            " ORDER BY id DESC",
+            (idempotency_key, kind, profile),
         )
 
     def refunds_for(self, payment_id: str) -> list[JournalEntry]:

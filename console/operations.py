@@ -142,8 +142,8 @@ async def _journaled(
     entry_id = next(
         (
             entry.id
-            for entry in journal.unknown_with_key(kind, key)
-            if entry.request == wire and entry.profile == profile
+            for entry in journal.unknown_with_key(kind, key, profile)
+            if entry.request == wire
         ),
         None,
     )

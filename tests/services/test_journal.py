@@ -529,9 +529,10 @@ def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal
     journal.record_result(settled, status="succeeded", now=T0, response={"id": "pay_ok"})
     assert [e.id for e in journal.unknown(limit=3)] == lost[::-1][:3]
     assert journal.count_unknown() == 5
-    assert [e.id for e in journal.unknown_with_key("payment", "k2")] == [lost[2]]
-    assert journal.unknown_with_key("refund", "k2") == []
-    assert journal.unknown_with_key("payment", "k-ok") == []
+    assert [e.id for e in journal.unknown_with_key("payment", "k2", "shop")] == [lost[2]]
+    assert journal.unknown_with_key("payment", "k2", "other-profile") == []
+    assert journal.unknown_with_key("refund", "k2", "shop") == []
+    assert journal.unknown_with_key("payment", "k-ok", "shop") == []
 
 
 def test_csv_export_defuses_spreadsheet_formulas(journal: Journal, tmp_path: Path) -> None:
