@@ -51,11 +51,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit 2) that never echo an API key."""
 
     def error(self, message: str) -> NoReturn:
-        from console.credentials import KEY_IN_TEXT, mask
+        from console.safe_text import mask_keys
 
         # A key may be glued to an option ("--api-key=sk_test_...") or quoted: mask it
         # wherever it appears in the message, not only as a whole word.
-        masked = KEY_IN_TEXT.sub(lambda found: mask(found.group(0)), message)
+        masked = mask_keys(message)
         if masked != message:
             masked += f" (an API key is never an argument: use '{PROG} login')"
         self.exit(EXIT_USAGE, f"{self.prog}: error: {masked} (see --help)\n")
@@ -214,11 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    """One line, with anything shaped like an API key masked (a key pasted where a
-    profile name or an ID was expected must not be echoed back)."""
-    from console.credentials import KEY_IN_TEXT, mask
+    """One line without control characters, with anything shaped like an API key masked
+    (a key pasted where a profile name or an ID was expected must not be echoed back)."""
+    from console.safe_text import one_line
 
-    return " ".join(KEY_IN_TEXT.sub(lambda found: mask(found.group(0)), text).split())
+    return one_line(text)
 
 
 def _error(message: str) -> None:

@@ -18,6 +18,7 @@ import keyring.backends.fail
 from keyring.errors import InitError, KeyringError, KeyringLocked, PasswordDeleteError
 
 from console.modes import Mode
+from console.safe_text import mask_key
 
 SERVICE = "payments-console"
 ENV_VAR = "PAYMENTS_API_KEY"
@@ -25,7 +26,6 @@ ENV_VAR = "PAYMENTS_API_KEY"
 KeySource = Literal["env", "keyring"]
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{8,512}$")
-_PREFIX = re.compile(r"^[a-z]{2,4}_(?:(?:test|live)_)?")
 _MODES: dict[str, Mode] = {
     "sk_test_": "test",
     "rk_test_": "test",
@@ -119,15 +119,6 @@ def delete_key(profile_name: str) -> bool:
     return _call(delete)
 
 
-KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_[^\s'\"]{8,}")
-"""A secret or restricted key (sk_..., rk_...) anywhere in a text."""
-
-
-def looks_like_key(text: str) -> bool:
-    """True for text shaped like a secret or restricted key (sk_..., rk_...)."""
-    return bool(re.match(r"^(?:sk|rk)_\w{8,}", text))
-
-
 def infer_mode(key: str) -> Mode | None:
     """'test' or 'live' from a recognisable prefix (sk_test_, rk_live_, ...), else None."""
     for prefix, mode in _MODES.items():
@@ -148,9 +139,5 @@ def mode_warning(key: str, mode: Mode, profile_name: str | None = None) -> str |
     return f"This is a {inferred}-mode key ({mask(key)}) but {which} is in {mode} mode"
 
 
-def mask(key: str) -> str:
-    """'sk_test_…a1b2': the prefix, an ellipsis and the last four (when the key is long)."""
-    match = _PREFIX.match(key)
-    prefix = match.group(0) if match else ""
-    rest = key[len(prefix) :]
-    return f"{prefix}…{rest[-4:]}" if len(rest) >= 12 else f"{prefix}…"
+mask = mask_key
+"""'sk_test_…a1b2': see `safe_text.mask_key`."""
