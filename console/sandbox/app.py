@@ -227,11 +227,12 @@ class _Sandbox:
         self.store = store
         self.faults = faults
         keys = [store.api_key] + ([extra_key] if extra_key else [])
-        # Idempotency records and rate windows are keyed by a hash, never by the key.
+        # Rate windows are per API key, keyed by a hash, never by the key. Idempotency keys
+        # belong to the account (`store.account`), which every one of these keys opens.
         self.scopes = {key: hashlib.sha256(key.encode()).hexdigest()[:32] for key in keys}
 
     def admit(self, request: Request) -> str:
-        """Check the API key and the injected faults; the key's scope on success."""
+        """Check the API key and the injected faults; the key's rate scope on success."""
         header = request.headers.get("authorization")
         if not header:
             raise _unauthorized(
@@ -294,18 +295,13 @@ class _Sandbox:
         request_id: str = request.scope[_REQUEST_ID]
         slot = None
         try:
-            scope = self.admit(request)
-            key = request.headers.get("idempotency-key")
-            if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-                raise ApiError(
-                    400,
-                    "parameter_invalid",
-                    f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
-                    "Idempotency-Key",
-                )
+            self.admit(request)
+            key = _idempotency_key(request)
             body = parse(await request.body())
             if key is not None:
-                slot = IdempotencySlot(scope, request.url.path, key, _fingerprint(body))
+                slot = IdempotencySlot(
+                    self.store.account, request.url.path, key, _fingerprint(body)
+                )
                 stored = self.store.reserve(slot, request_id)
                 if stored is not None:
                     request.scope[_REQUEST_ID] = stored.request_id
@@ -316,12 +312,38 @@ class _Sandbox:
             await self.delay()
         except BaseException:
             if slot is not None:
-                self.store.release(slot)
+                self.store.release(slot, request_id)
             raise
-        outcome = execute(body, request_id, slot)
+        try:
+            outcome = execute(body, request_id, slot)
+        except ApiError as error:  # the key was no longer this request's (never expected)
+            return _error_response(request, error)
         if self.faults.should_drop():
             request.scope[_DROP] = True
         return _stored_response(outcome)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The request's one Idempotency-Key header, if any (two of them are refused)."""
+    keys = request.headers.getlist("idempotency-key")
+    if not keys:
+        return None
+    if len(keys) > 1:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            "Send one Idempotency-Key header, not several.",
+            "Idempotency-Key",
+        )
+    (key,) = keys
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
+            "Idempotency-Key",
+        )
+    return key
 
 
 def _unauthorized(code: str, message: str) -> ApiError:

@@ -211,8 +211,9 @@ CREATE_PAYMENT: dict[int | str, dict[str, Any]] = {
         },
     },
     400: _answer(
-        "Invalid parameters (not stored under the Idempotency-Key), or the key was reused"
-        " with a different body (code idempotency_error).",
+        "Invalid parameters or two Idempotency-Key headers (not stored under the key), or"
+        " the key was reused with a different body or first used on another endpoint"
+        " (code idempotency_error).",
         "Error",
     ),
     402: _answer(
@@ -238,7 +239,8 @@ CREATE_REFUND: dict[int | str, dict[str, Any]] = {
     400: _answer(
         "Invalid refund amount (amount_invalid), payment already fully refunded"
         " (charge_already_refunded), payment failed (payment_failed), other invalid"
-        " parameters, or idempotency_error.",
+        " parameters, or idempotency_error (the key was reused with a different body or"
+        " first used on another endpoint).",
         "Error",
         replayable=True,
     ),
@@ -284,7 +286,9 @@ def post_extra(schema: str) -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Makes retries safe: the same key and body within 24 hours"
-                " replays the first answer instead of acting twice.",
+                " replays the first answer instead of acting twice. Scoped to the account"
+                " (any of its API keys) and bound to the endpoint it was first used on;"
+                " send it once.",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
             }
         ],

@@ -5,14 +5,20 @@ transaction, so writers (threads or processes sharing the file) are serialized b
 SQLite's write lock. That is what keeps concurrent refunds of one payment from ever
 exceeding its amount, and a CHECK constraint backs it up. WAL mode with
 synchronous=NORMAL: a committed transaction survives the process being killed.
+
+Idempotency keys follow Stripe: a key belongs to the sandbox's one account (every API key
+the sandbox accepts), is bound to the path it was first used on, and a record in progress
+names its owner (this process and this Store), so it is never taken over while its
+request may still run; only a record whose owner has stopped is abandoned. The schema's
+version is `PRAGMA user_version`; an older database is migrated in place when it opens.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console import money
+from console import money, processes
 from console.api.models import PaymentCreate, RefundCreate
 from console.sandbox import tokens
 from console.sandbox.errors import (
@@ -34,8 +40,8 @@ from console.sqlite_files import connect_private
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60
 """Idempotency keys are honoured for 24 hours, as Stripe does."""
 
-ABANDONED_AFTER_SECONDS = 60.0
-"""An in-flight idempotency record this old belongs to a request that died (crash)."""
+SCHEMA_VERSION = 1
+"""`PRAGMA user_version` of the current schema. 0: idempotency keyed by (scope, path, key)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,19 +65,30 @@ CREATE TABLE IF NOT EXISTS refunds (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refunds_by_payment ON refunds (payment_id);
-CREATE TABLE IF NOT EXISTS idempotency (
+"""
+
+_IDEMPOTENCY_TABLE = """
+CREATE TABLE idempotency (
     scope TEXT NOT NULL,
-    path TEXT NOT NULL,
     key TEXT NOT NULL,
+    path TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')),
     status INTEGER,
     body TEXT,
     request_id TEXT NOT NULL,
+    owner TEXT,
     created REAL NOT NULL,
-    PRIMARY KEY (scope, path, key)
-) WITHOUT ROWID;
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID
 """
+"""One record per (account scope, key). `path` is where the key was first used; `owner`
+("<pid>:<start>/<store>") names who runs a request in progress; `created` is epoch
+seconds from the Store's clock."""
+
+_open_stores: set[str] = set()
+"""The tokens of this process's open Stores (a closed Store can finish no request)."""
+_open_stores_lock = threading.Lock()
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[str], str]
@@ -92,9 +109,25 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def account_scope(api_key: str) -> str:
+    """The idempotency scope of the account whose own key is `api_key` (a hash, not the key)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def abandoned(owner: str | None) -> bool:
+    """True when the owner of a record in progress can no longer finish its request:
+    its process has stopped, or it is a Store of this process that was closed."""
+    process, _, token = (owner or "").partition("/")
+    if process and process == processes.current_owner():
+        with _open_stores_lock:
+            return token not in _open_stores
+    return not processes.is_alive(process)
+
+
 @dataclass(frozen=True)
 class IdempotencySlot:
-    """Where one Idempotency-Key lives: API key scope + path + key, with the body's hash."""
+    """One Idempotency-Key: the account scope and the key identify it; the path it is used
+    on and the body's hash must match the record's."""
 
     scope: str
     path: str
@@ -123,19 +156,78 @@ class Store:
         self._clock = clock or utc_now
         self._new_id = id_factory or random_id
         self._lock = threading.Lock()
+        self._token = secrets.token_hex(8)
+        self.owner = f"{processes.current_owner()}/{self._token}"
+        """Written on every idempotency record this Store has in progress."""
         self._conn = connect_private(self.path, busy_timeout_ms=10_000)
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.executescript(_SCHEMA)
         self.api_key = self._ensure_api_key()
+        self.account = account_scope(self.api_key)
+        """The idempotency scope: every API key this sandbox accepts is this one account."""
+        try:
+            now: float | None = self._now()
+        except ValueError:  # a naive clock: refused by the first request that needs the time
+            now = None
         with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM idempotency WHERE created < ?",
-                (time.time() - IDEMPOTENCY_RETENTION_SECONDS,),
-            )
+            self._migrate(conn)
+            if now is not None:
+                conn.execute(
+                    "DELETE FROM idempotency WHERE created < ?",
+                    (now - IDEMPOTENCY_RETENTION_SECONDS,),
+                )
+            owners = conn.execute(
+                "SELECT DISTINCT owner FROM idempotency WHERE state = 'in_progress'"
+            ).fetchall()
+            for (owner,) in owners:
+                if abandoned(owner):
+                    conn.execute(
+                        "DELETE FROM idempotency WHERE state = 'in_progress' AND owner IS ?",
+                        (owner,),
+                    )
+        with _open_stores_lock:
+            _open_stores.add(self._token)
 
     def close(self) -> None:
+        with _open_stores_lock:
+            _open_stores.discard(self._token)
         with self._lock:
             self._conn.close()
+
+    def _now(self) -> float:
+        """The Store's clock as epoch seconds: what idempotency records are timed by."""
+        moment = self._clock()
+        if moment.tzinfo is None:
+            raise ValueError("the sandbox clock must return timezone-aware datetimes")
+        return moment.timestamp()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the idempotency table to SCHEMA_VERSION, keeping its records.
+
+        Version 0 keyed records by (API key scope, path, key). Every record moves to this
+        account's scope; where several share a key, the first one (oldest) is kept. Records
+        in progress have no owner, so they count as abandoned. Payments, refunds and the
+        API key are not touched.
+        """
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version >= SCHEMA_VERSION:
+            return
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'idempotency'"
+        ).fetchone()
+        if exists:
+            conn.execute("ALTER TABLE idempotency RENAME TO idempotency_v0")
+        conn.execute(_IDEMPOTENCY_TABLE)
+        if exists:
+            conn.execute(
+                "INSERT OR IGNORE INTO idempotency (scope, key, path, fingerprint, state,"
+                " status, body, request_id, owner, created)"
+                " SELECT ?, key, path, fingerprint, state, status, body, request_id, NULL,"
+                " created FROM idempotency_v0 ORDER BY created, scope, path",
+                (self.account,),
+            )
+            conn.execute("DROP TABLE idempotency_v0")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -162,21 +254,31 @@ class Store:
     def reserve(self, slot: IdempotencySlot, request_id: str) -> Outcome | None:
         """Claim an idempotency key for this request, or return the stored answer to replay.
 
-        Raises 400 idempotency_error when the key was used with another body, and 409
-        idempotency_key_in_use while the request that claimed it is still running.
+        Raises 400 idempotency_error when the key was first used on another path or with
+        another body, and 409 idempotency_key_in_use while the request that claimed it may
+        still be running, however long ago it started. A claim whose owner has stopped
+        (a killed sandbox, a closed Store) is abandoned: nothing of it was committed, so
+        this request takes the key over.
         """
-        now = time.time()
+        now = self._now()
         with self._transaction() as conn:
             row = conn.execute(
-                "SELECT fingerprint, state, status, body, request_id, created FROM idempotency"
-                " WHERE scope = ? AND path = ? AND key = ?",
-                (slot.scope, slot.path, slot.key),
+                "SELECT path, fingerprint, state, status, body, request_id, owner, created"
+                " FROM idempotency WHERE scope = ? AND key = ?",
+                (slot.scope, slot.key),
             ).fetchone()
             if row is not None:
-                fingerprint, state, status, body, original_id, created = row
+                path, fingerprint, state, status, body, original_id, owner, created = row
                 expired = created < now - IDEMPOTENCY_RETENTION_SECONDS
-                abandoned = state == "in_progress" and created < now - ABANDONED_AFTER_SECONDS
-                if not (expired or abandoned):
+                if not expired and not (state == "in_progress" and abandoned(owner)):
+                    if path != slot.path:
+                        raise ApiError(
+                            400,
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used for the same"
+                            " endpoint they were first used for.",
+                            "Idempotency-Key",
+                        )
                     if fingerprint != slot.fingerprint:
                         raise ApiError(
                             400,
@@ -187,29 +289,23 @@ class Store:
                             "Idempotency-Key",
                         )
                     if state == "in_progress":
-                        raise ApiError(
-                            409,
-                            "idempotency_key_in_use",
-                            "A request with this Idempotency-Key is still being processed."
-                            " Retry after it has finished.",
-                            "Idempotency-Key",
-                        )
+                        raise key_in_use()
                     return Outcome(int(status), str(body), str(original_id))
             conn.execute(
                 "INSERT OR REPLACE INTO idempotency"
-                " (scope, path, key, fingerprint, state, request_id, created)"
-                " VALUES (?, ?, ?, ?, 'in_progress', ?, ?)",
-                (slot.scope, slot.path, slot.key, slot.fingerprint, request_id, now),
+                " (scope, key, path, fingerprint, state, request_id, owner, created)"
+                " VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?)",
+                (slot.scope, slot.key, slot.path, slot.fingerprint, request_id, self.owner, now),
             )
         return None
 
-    def release(self, slot: IdempotencySlot) -> None:
-        """Forget a claimed key whose request did not execute (so a retry can run it)."""
+    def release(self, slot: IdempotencySlot, request_id: str) -> None:
+        """Forget this request's claim on a key when it did not execute (a retry may run it)."""
         with self._transaction() as conn:
             conn.execute(
-                "DELETE FROM idempotency WHERE scope = ? AND path = ? AND key = ?"
-                " AND state = 'in_progress'",
-                (slot.scope, slot.path, slot.key),
+                "DELETE FROM idempotency WHERE scope = ? AND key = ? AND request_id = ?"
+                " AND owner = ? AND state = 'in_progress'",
+                (slot.scope, slot.key, request_id, self.owner),
             )
 
     def _execute(
@@ -221,10 +317,19 @@ class Store:
         """Run `work` in one transaction that also stores the answer under the idempotency key.
 
         `work` raises ApiError before writing anything, so an error answer commits only
-        the idempotency record.
+        the idempotency record. With a slot, `work` runs only while this request still
+        holds the key (checked in the same transaction); else 409 idempotency_key_in_use.
         """
         try:
             with self._transaction() as conn:
+                if slot is not None:
+                    held = conn.execute(
+                        "SELECT 1 FROM idempotency WHERE scope = ? AND key = ?"
+                        " AND request_id = ? AND owner = ? AND state = 'in_progress'",
+                        (slot.scope, slot.key, request_id, self.owner),
+                    ).fetchone()
+                    if held is None:
+                        raise key_in_use()
                 try:
                     status, payload = work(conn)
                 except ApiError as exc:
@@ -232,13 +337,14 @@ class Store:
                 body = money.dumps(payload)
                 if slot is not None:
                     conn.execute(
-                        "UPDATE idempotency SET state = 'done', status = ?, body = ?"
-                        " WHERE scope = ? AND path = ? AND key = ?",
-                        (status, body, slot.scope, slot.path, slot.key),
+                        "UPDATE idempotency SET state = 'done', status = ?, body = ?,"
+                        " owner = NULL WHERE scope = ? AND key = ? AND request_id = ?"
+                        " AND owner = ?",
+                        (status, body, slot.scope, slot.key, request_id, self.owner),
                     )
         except BaseException:
             if slot is not None:
-                self.release(slot)
+                self.release(slot, request_id)
             raise
         return Outcome(status, body, request_id)
 
@@ -356,6 +462,16 @@ class Store:
         if row is None:
             raise refund_not_found()
         return _refund_wire(*row)
+
+
+def key_in_use() -> ApiError:
+    return ApiError(
+        409,
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still being processed."
+        " Retry after it has finished.",
+        "Idempotency-Key",
+    )
 
 
 def _refund_minor(request: RefundCreate, currency: str) -> int:

@@ -1,4 +1,4 @@
-"""Idempotency-Key on POSTs, by Stripe's rules: replay, mismatch, in flight, not stored."""
+"""Idempotency-Key on POSTs, by Stripe's rules: replay, mismatch, endpoint, account, in flight."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from console.sandbox.app import API_KEY_ENV, create_app
-from tests.sandbox.conftest import Api, body, client_for, error_of
+from console.sandbox.app import API_KEY_ENV
+from tests.sandbox.conftest import Api, body, error_of
 
 KEY = {"Idempotency-Key": "order-12345"}
 
@@ -59,27 +59,67 @@ async def test_the_same_key_with_another_body_is_an_idempotency_error(api: Api) 
     assert api.count("payments") == 1
 
 
-async def test_keys_are_scoped_to_the_path(api: Api) -> None:
+async def test_a_key_is_bound_to_the_endpoint_it_was_first_used_on(api: Api) -> None:
     payment = await api.pay(headers=KEY)
+    assert payment.status_code == 201
     refund = await api.refund(payment.json()["id"], headers=KEY)
-    assert (payment.status_code, refund.status_code) == (201, 201)
+    assert refund.status_code == 400
+    error = error_of(refund)
+    assert (error["code"], error["param"]) == ("idempotency_error", "Idempotency-Key")
+    assert error["error"] == (
+        "Keys for idempotent requests can only be used for the same endpoint they were"
+        " first used for."
+    )
     assert "idempotent-replayed" not in refund.headers
+    assert (api.count("payments"), api.count("refunds")) == (1, 0)
+    assert (await api.pay(headers=KEY)).text == payment.text  # the key still means the payment
 
 
-async def test_keys_are_scoped_to_the_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(API_KEY_ENV, "sk_test_second_key_of_this_sandbox")
-    app = create_app(":memory:")
-    other = {"Authorization": "Bearer sk_test_second_key_of_this_sandbox", **KEY}
-    async with client_for(app) as client:
-        mine = await client.post(
-            "payments", content=body(amount="1", currency="USD", source="tok_visa"), headers=KEY
-        )
-        theirs = await client.post(
-            "payments", content=body(amount="1", currency="USD", source="tok_visa"), headers=other
-        )
+async def test_a_refused_key_stays_bound_to_its_first_endpoint(api: Api) -> None:
+    """The endpoint rule holds whatever the first answer was (here a stored 404)."""
+    missing = await api.refund("pay_nope", headers=KEY)
+    assert missing.status_code == 404
+    payment = await api.pay(headers=KEY)
+    assert (payment.status_code, error_of(payment)["code"]) == (400, "idempotency_error")
+    assert api.count("payments") == 0
+
+
+SECOND_KEY = "sk_test_second_key_of_this_sandbox"
+
+
+@pytest.fixture
+def second_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """PAYMENTS_SANDBOX_API_KEY set; request it before `api` so the sandbox accepts it."""
+    monkeypatch.setenv(API_KEY_ENV, SECOND_KEY)
+    return SECOND_KEY
+
+
+async def test_keys_are_scoped_to_the_account_not_the_api_key(second_key: str, api: Api) -> None:
+    """Every API key of one sandbox is the one account: the second key replays the first."""
+    other = {"Authorization": f"Bearer {second_key}", **KEY}
+    mine = await api.pay("1.00", headers=KEY)
+    theirs = await api.pay("1.00", headers=other)
     assert (mine.status_code, theirs.status_code) == (201, 201)
-    assert mine.json()["id"] != theirs.json()["id"]
-    app.state.store.close()
+    assert theirs.text == mine.text
+    assert theirs.headers["idempotent-replayed"] == "true"
+    assert theirs.headers["request-id"] == mine.headers["request-id"]
+    changed = await api.pay("2.00", headers=other)
+    assert (changed.status_code, error_of(changed)["code"]) == (400, "idempotency_error")
+    refund = await api.refund(mine.json()["id"], headers=other)
+    assert (refund.status_code, error_of(refund)["code"]) == (400, "idempotency_error")
+    assert (api.count("payments"), api.count("refunds")) == (1, 0)
+
+
+@pytest.mark.parametrize("values", [("order-1", "order-2"), ("order-1", "order-1")])
+async def test_two_idempotency_key_headers_are_refused(api: Api, values: tuple[str, str]) -> None:
+    headers = [("Idempotency-Key", value) for value in values]
+    payload = body(amount="10.00", currency="USD", source="tok_visa")
+    answer = await api.client.post("payments", content=payload, headers=headers)
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert (error["code"], error["param"]) == ("parameter_invalid", "Idempotency-Key")
+    assert "one Idempotency-Key" in error["error"]
+    assert (api.count("payments"), api.count("idempotency")) == (0, 0)
 
 
 async def _unauthorized(api: Api) -> httpx.Response:
