@@ -30,13 +30,18 @@ from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from console import money
 from console.api.models import describe
 from console.hosts import is_loopback
 from console.modes import MODES, Mode
-from console.paths import data_dir, default_config_path
+from console.paths import data_dir, default_config_path, os_error_problem
 
 __all__ = [
     "DEFAULT_THEME",
@@ -46,6 +51,7 @@ __all__ = [
     "Mode",
     "Profile",
     "Settings",
+    "SettingsWriteError",
     "UnknownProfileError",
     "check_base_url",
     "data_dir",
@@ -53,6 +59,7 @@ __all__ = [
     "load_settings",
     "read_config_file",
     "save_settings",
+    "saving_settings",
 ]
 
 ENV_PREFIX = "PAYMENTS_CONSOLE_"
@@ -60,6 +67,8 @@ DEFAULT_THEME = "textual-dark"
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SECRET_WORDS = ("key", "secret", "token", "password", "credential", "authorization")
+_PROFILES_EXAMPLE = '{"shop": {"base_url": "https://api.example.com/v1", "mode": "live"}}'
+_FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
 
 
 class ConfigError(Exception):
@@ -68,6 +77,11 @@ class ConfigError(Exception):
 
 class UnknownProfileError(ConfigError):
     """A profile name that is not in the settings (or no profile at all)."""
+
+
+class SettingsWriteError(ConfigError, OSError):
+    """The settings file could not be written (a full disk, a directory that is not
+    writable...); `str()` says what to do. An OSError too, for callers that catch one."""
 
 
 def check_base_url(url: str) -> str:
@@ -207,6 +221,7 @@ class Settings(BaseSettings):
 
     def get_profile(self, name: str | None = None) -> Profile:
         """`name`, else the default profile, else the only profile there is."""
+        chosen = name is not None
         if name is None:
             name = self.default_profile
         if name is None and len(self.profiles) == 1:
@@ -224,7 +239,9 @@ class Settings(BaseSettings):
             return self.profiles[name]
         except KeyError:
             known = ", ".join(self.profiles) or "none configured"
-            raise UnknownProfileError(f"Unknown profile '{name}' (known: {known})") from None
+            variable = None if chosen else _env_name("default_profile")
+            where = f" in {variable}" if variable else ""
+            raise UnknownProfileError(f"Unknown profile '{name}'{where} (known: {known})") from None
 
     def with_profile(self, profile: Profile, *, make_default: bool = False) -> Settings:
         """A copy with `profile` added or replaced (and the default when asked or unset)."""
@@ -266,11 +283,14 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{path} is not valid TOML: {exc}; fix it or move it aside") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not valid TOML: it is not UTF-8 text") from None
+        raise ConfigError(
+            f"{path} is not valid TOML: it is not UTF-8 text; fix it or move it aside"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror}") from None
+        problem = os_error_problem(exc, path)
+        raise ConfigError(f"Cannot read the settings at {path}: {problem}") from None
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -279,22 +299,71 @@ def load_settings(path: Path | None = None) -> Settings:
     token = _reading.set(path)
     try:
         return Settings()
+    except SettingsError as exc:  # a variable that is not the JSON its field needs
+        raise ConfigError(_unparsable_variable(exc, path)) from None
     except ValidationError as exc:
-        raise ConfigError(f"Invalid settings in {path} or {ENV_PREFIX}*: {describe(exc)}") from None
+        raise ConfigError(f"Invalid settings in {_sources(exc, path)}: {describe(exc)}") from None
     finally:
         _reading.reset(token)
 
 
-def _env_overridden(field: str) -> bool:
+def _env_name(field: str) -> str | None:
+    """The environment variable that overrides `field`, as it is spelled there (the
+    prefix is case-insensitive), or None."""
     wanted = f"{ENV_PREFIX}{field}".upper()
-    return any(name.upper() == wanted for name in os.environ)
+    return next((name for name in os.environ if name.upper() == wanted), None)
+
+
+def _env_overridden(field: str) -> bool:
+    return _env_name(field) is not None
+
+
+def _unparsable_variable(exc: SettingsError, path: Path) -> str:
+    """One line for a variable pydantic-settings could not parse as JSON (never its value,
+    which may hold anything the user pasted)."""
+    match = _FIELD_IN_SETTINGS_ERROR.search(str(exc))
+    field = match.group(1) if match else "profiles"
+    variable = _env_name(field) or f"{ENV_PREFIX}{field}".upper()
+    cause = exc.__cause__
+    reason = f"it is not valid JSON ({cause})" if cause is not None else "it is not valid JSON"
+    if field == "profiles":
+        wanted = f"a JSON object of profiles, e.g. {_PROFILES_EXAMPLE}"
+    else:
+        wanted = "JSON"
+    return f"{variable} must be {wanted}: {reason}; fix it, or unset it to use {path}"
+
+
+def _sources(exc: ValidationError, path: Path) -> str:
+    """Where the invalid values came from: the file, and the variables that set the
+    fields in error (every set variable when an error names no field)."""
+    fields = [str(error["loc"][0]) if error["loc"] else None for error in exc.errors()]
+    variables = [
+        name
+        for field in Settings.model_fields
+        if (field in fields or None in fields) and (name := _env_name(field)) is not None
+    ]
+    return " or ".join([str(path), *variables])
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` atomically (temporary file in the same dir, then rename), mode 0600.
 
     A top-level field that an environment variable overrides keeps the value the file had,
-    so a one-run override never becomes permanent by saving.
+    so a one-run override never becomes permanent by saving. A file that cannot be
+    written (a full disk, a directory that is not writable or not a directory) is a
+    SettingsWriteError (a ConfigError) saying what to do; the old file is left as it was.
+    """
+    with saving_settings(settings, path) as saved:
+        return saved
+
+
+@contextmanager
+def saving_settings(settings: Settings, path: Path | None = None) -> Iterator[Path]:
+    """`save_settings` in two steps: the new file is written in full (beside the old one)
+    before the block runs, and replaces the old one only if the block succeeds.
+
+    So what must go with the settings (a key in the keyring) is done only once they are
+    safely on disk, and the settings do not change when it fails.
     """
     path = default_config_path() if path is None else Path(path)
     data = settings.to_toml_data()
@@ -306,22 +375,38 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             if field in on_disk:
                 data[field] = on_disk[field]
     _refuse_secrets(data, "the settings")
+    try:
+        temp = _write_temporary(data, path)
+    except OSError as exc:
+        raise _save_error(exc, path) from None
+    try:
+        yield path
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    try:
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise _save_error(exc, path) from None
+
+
+def _save_error(exc: OSError, path: Path) -> SettingsWriteError:
+    return SettingsWriteError(f"Cannot save the settings at {path}: {os_error_problem(exc, path)}")
+
+
+def _write_temporary(data: dict[str, Any], path: Path) -> Path:
+    """`data` as TOML in a new file beside `path` (mode 0600, flushed to disk)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with _atomic_writer(path) as file:
-        tomli_w.dump(data, file)
-    return path
-
-
-@contextmanager
-def _atomic_writer(path: Path) -> Iterator[Any]:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as file:
-            yield file
+            tomli_w.dump(data, file)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temp, 0o600)
-        os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+    return temp

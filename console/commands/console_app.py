@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli import EXIT_OK, PROG, Failure
@@ -30,12 +31,33 @@ def open_console(args: argparse.Namespace) -> int:
 
     def load() -> Services:
         """Settings, journal, and (unless --sandbox) the profile with a client if it has
-        a key. An unknown profile or an unusable keyring ends the console with one line."""
+        a key. Unusable settings, an unknown profile, an unusable keyring, or a journal
+        (or sandbox database) that cannot be opened end the console with one line; a
+        file that is not a database is left as it was."""
+        import sqlite3
+
         from console.commands.common import settings as load_settings
         from console.context import Services
         from console.journal import Journal, default_journal_path
 
         settings = load_settings(args)
+        # Every file is checked before any is opened: one that is not a database is left
+        # exactly as it was. The client comes last: nothing after it can fail.
+        path = default_journal_path()
+        _check_database(path, "the journal")
+        if args.sandbox:
+            from console.sandbox.command import default_db_path
+
+            _check_database(default_db_path(), "the sandbox database")
+        try:
+            journal = Journal(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise _file_failure("open", "the journal", path, exc) from None
+        journals.append(journal)
+        try:
+            journal.recover_abandoned(now=utc_now())
+        except (OSError, sqlite3.Error) as exc:
+            raise _file_failure("write", "the journal", path, exc) from None
         profile: Profile | None = None
         client: PaymentsClient | None = None
         if not args.sandbox and (settings.profiles or args.profile is not None):
@@ -53,9 +75,6 @@ def open_console(args: argparse.Namespace) -> int:
                     client = default_client_factory(profile, checked_key(profile, key))
                 except ValueError as exc:  # e.g. the profile's timeout; never names the key
                     raise Failure(f"Profile '{profile.name}': {exc}") from None
-        journal = Journal(default_journal_path())
-        journals.append(journal)
-        journal.recover_abandoned(now=utc_now())
         return Services(settings=settings, journal=journal, profile=profile, client=client)
 
     def start_sandbox_server() -> tuple[Profile, PaymentsClient]:
@@ -91,3 +110,18 @@ def open_console(args: argparse.Namespace) -> int:
     if app.load_error is not None:
         raise app.load_error
     return app.return_code or EXIT_OK
+
+
+def _check_database(path: Path, what: str) -> None:
+    """A `Failure` when `path` cannot be a SQLite database, found without changing it."""
+    from console.paths import sqlite_file_problem
+
+    problem = sqlite_file_problem(path)
+    if problem is not None:
+        raise Failure(f"Cannot open {what} at {path}: {problem}")
+
+
+def _file_failure(verb: str, what: str, path: Path, exc: BaseException) -> Failure:
+    from console.paths import file_error_problem
+
+    return Failure(f"Cannot {verb} {what} at {path}: {file_error_problem(exc, path)}")

@@ -12,7 +12,7 @@ from console import credentials
 from console.api.models import describe
 from console.cli import EXIT_API, EXIT_OK, PROG, Failure, warn
 from console.commands import common
-from console.config import Mode, Profile, check_base_url, default_config_path, save_settings
+from console.config import Mode, Profile, check_base_url, default_config_path, saving_settings
 from console.hosts import is_loopback
 
 
@@ -64,11 +64,14 @@ def login(args: argparse.Namespace) -> int:
     warning = credentials.mode_warning(key, profile.mode, profile.name)
     if warning:
         warn(warning)
-    try:
-        credentials.set_key(profile.name, key)
-    except credentials.KeyringUnavailableError as exc:
-        raise Failure(str(exc)) from None
-    path = save_settings(settings.with_profile(profile), args.config)
+    # The settings are written (beside the old file) before the key is stored, and
+    # replace the old file only once it is: a full disk or an unwritable settings dir
+    # stores no key, and a keyring failure leaves the settings as they were.
+    with saving_settings(settings.with_profile(profile), args.config) as path:
+        try:
+            credentials.set_key(profile.name, key)
+        except credentials.KeyringUnavailableError as exc:
+            raise Failure(str(exc)) from None
     print(
         f"Logged in: profile '{profile.name}' ({profile.mode} mode, {profile.base_url}); "
         f"key {credentials.mask(key)} stored in the OS keyring; settings in {path}"
