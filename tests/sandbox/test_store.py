@@ -1,56 +1,48 @@
-"""The SQLite store on its own: retention, abandoned keys, restarts, WAL."""
+"""The SQLite store on its own: retention, abandoned keys, restarts, WAL.
+
+Keys in progress and their owners: tests/sandbox/test_idempotency_owner.py.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from console.api.models import PaymentCreate
-from console.sandbox import store as store_module
 from console.sandbox.errors import ApiError
-from console.sandbox.store import (
-    ABANDONED_AFTER_SECONDS,
-    IDEMPOTENCY_RETENTION_SECONDS,
-    IdempotencySlot,
-    Store,
-)
+from console.sandbox.store import IDEMPOTENCY_RETENTION_SECONDS, IdempotencySlot, Store
 
 SLOT = IdempotencySlot("scope", "/v1/payments", "key-1", "fingerprint")
 REQUEST = PaymentCreate(amount=Decimal("1.00"), currency="USD", source="tok_visa")
 
 
-def _later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    now = time.time() + seconds
-    monkeypatch.setattr(store_module, "time", SimpleNamespace(time=lambda: now))
-
-
-def test_an_answer_is_kept_24_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store(tmp_path / "s.db")
+def test_an_answer_is_kept_24_hours_by_the_stores_clock(tmp_path: Path) -> None:
+    start = datetime.now(UTC)
+    now = [start]
+    store = Store(tmp_path / "s.db", clock=lambda: now[0])
     assert store.reserve(SLOT, "req_1") is None
     outcome = store.create_payment(REQUEST, "req_1", SLOT)
-    _later(monkeypatch, IDEMPOTENCY_RETENTION_SECONDS - 60)
+    now[0] = start + timedelta(seconds=IDEMPOTENCY_RETENTION_SECONDS - 60)
     assert store.reserve(SLOT, "req_2") == outcome
-    _later(monkeypatch, IDEMPOTENCY_RETENTION_SECONDS + 60)
+    now[0] = start + timedelta(seconds=IDEMPOTENCY_RETENTION_SECONDS + 60)
     assert store.reserve(SLOT, "req_3") is None  # forgotten: the key starts afresh
     store.close()
 
 
-def test_a_key_whose_request_died_is_taken_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_key_whose_store_closed_is_taken_over(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     assert store.reserve(SLOT, "req_1") is None
     with pytest.raises(ApiError) as in_flight:
         store.reserve(SLOT, "req_2")
     assert in_flight.value.status == 409
-    _later(monkeypatch, ABANDONED_AFTER_SECONDS + 1)
-    assert store.reserve(SLOT, "req_3") is None
     store.close()
+    reopened = Store(tmp_path / "s.db")
+    assert reopened.reserve(SLOT, "req_3") is None
+    reopened.close()
 
 
 def test_a_request_that_fails_unexpectedly_frees_its_key(tmp_path: Path) -> None:
