@@ -33,11 +33,14 @@ from console.context import (
     default_client_factory,
     utc_now,
 )
+from console.safe_text import for_terminal, one_line
 from console.screens.home import HomeScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.errors import describe_error
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from console.api.client import PaymentsClient
     from console.config import Profile, Settings
     from console.journal import Journal
@@ -165,6 +168,26 @@ class PaymentsConsoleApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return HomeScreen()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (screens' and widgets' `notify` end here): its text often
+        comes from the API or the journal, so it is made safe (`safe_text`) and shown as
+        plain text: `markup` is ignored (a `[/]` in an error would break the toast)."""
+        super().notify(
+            for_terminal(message),
+            title=one_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Steady text cursors when asked (snapshots and screenshots must not blink).

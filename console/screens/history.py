@@ -20,10 +20,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
 from console.journal import JournalEntry
+from console.safe_text import for_terminal
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.history_table import (
@@ -206,7 +208,7 @@ class HistoryScreen(ConsoleScreen[None]):
     def _show_count(self) -> None:
         loaded = len(self.query_one(HistoryTable).payment_ids)
         self.query_one("#history-count", Label).update(
-            count_text(self.total, loaded, self.filter_text, self.profile)
+            Content(count_text(self.total, loaded, self.filter_text, self.profile))
         )
 
     # --- opening and exporting -----------------------------------------------------
@@ -249,7 +251,7 @@ class HistoryScreen(ConsoleScreen[None]):
 
     def _status(self, text: str) -> None:
         status = self.query_one("#history-status", Label)
-        status.update(text)
+        status.update(Content(for_terminal(text)))  # a typed filter, a path: never markup
         status.display = True
 
     # --- worker results ------------------------------------------------------------

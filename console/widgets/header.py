@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Label
+
+from console.safe_text import one_line
 
 if TYPE_CHECKING:
     from console.app import PaymentsConsoleApp
@@ -45,8 +48,9 @@ class ConsoleHeader(Horizontal):
             badge.update("NOT CONNECTED")
             mode = "none"
         else:
-            name.update(f"profile {profile.name}")
-            badge.update(profile.mode.upper())
+            # A name from the settings file: drawn safe, and never read as markup.
+            name.update(Content(f"profile {one_line(profile.name)}"))
+            badge.update(Content(one_line(profile.mode).upper()))
             mode = profile.mode
         for candidate in (*MODES, "none"):
             badge.set_class(candidate == mode, f"-{candidate}")

@@ -1,4 +1,10 @@
-"""The journal as table rows, and the paging arithmetic of the history screen."""
+"""The journal as table rows, and the paging arithmetic of the history screen.
+
+A journal's text (IDs, keys, currencies: what the API answered or a merchant pasted) is
+drawn as one line through `safe_text.one_line`, and as `Text`, which a table measures
+but never reads as markup: no control character reaches the terminal, a pasted key
+shows masked, a `[/]` is text.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from textual.widgets import DataTable, Input
 
 from console.display import amount_text
 from console.journal import STATUSES, JournalEntry
+from console.safe_text import one_line
 from console.widgets.panels import status_content
 
 PAGE_SIZE = 100
@@ -40,11 +47,11 @@ def entry_row(entry: JournalEntry, tz: tzinfo | None) -> tuple[str | Text | Cont
     """Time, kind, payment ID, amount, status and short idempotency key of one entry."""
     return (
         f"{entry.created_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
-        entry.kind,
-        entry.payment_id or "—",
-        Text(amount_text(entry.amount, entry.currency), justify="right"),
+        Text(one_line(entry.kind)),
+        Text(one_line(entry.payment_id or "") or "—"),
+        Text(one_line(amount_text(entry.amount, entry.currency)), justify="right"),
         status_content(entry.status),
-        short_key(entry.idempotency_key),
+        Text(short_key(one_line(entry.idempotency_key))),
     )
 
 
@@ -55,7 +62,8 @@ def needs_next_page(cursor_row: int, loaded: int, total: int) -> bool:
 def count_text(total: int, loaded: int, filter_text: str, profile: str | None = None) -> str:
     """'1,234 operations match “failed” on profile shop · 200 shown, more load as you
     scroll' (`profile` None: every profile's operations are counted)."""
-    on = f" on profile {profile}" if profile is not None else ""
+    filter_text = one_line(filter_text)
+    on = f" on profile {one_line(profile)}" if profile is not None else ""
     if total == 0:
         if filter_text:
             return f"No operation matches “{filter_text}”{on}"

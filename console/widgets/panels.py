@@ -1,4 +1,8 @@
-"""Small display widgets: the error panel, a status badge, a field with its error line."""
+"""Small display widgets: the error panel, a status badge, a field with its error line.
+
+Their text may come from the API or the journal: it is drawn through `safe_text` (no
+control characters, keys masked) and as plain text, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from console.safe_text import for_terminal, one_line
 from console.widgets.errors import describe_error
 
 
@@ -20,7 +25,7 @@ def status_content(status: str) -> Content:
         "canceled": "$error",
         "unknown": "bold $error reverse",
     }
-    return Content.styled(status.upper(), styles.get(status, ""))
+    return Content.styled(one_line(status).upper(), styles.get(status, ""))
 
 
 class ErrorPanel(Static):
@@ -34,7 +39,8 @@ class ErrorPanel(Static):
         self.show_message(*describe_error(error))
 
     def show_message(self, title: str, message: str) -> None:
-        self.update(Content.assemble((title, "bold"), "\n", message))
+        """Every error a screen shows comes here: both texts are made safe to draw."""
+        self.update(Content.assemble((one_line(title), "bold"), "\n", for_terminal(message)))
         self.display = True
 
     def clear(self) -> None:
@@ -60,5 +66,5 @@ class FormField(Vertical):
 
     def set_error(self, message: str | None) -> None:
         error = self.query_one(f"#{self.field_name}-error", Label)
-        error.update(message or "")
+        error.update(Content(for_terminal(message or "")))
         self.set_class(message is not None, "-invalid")

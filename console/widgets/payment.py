@@ -1,4 +1,9 @@
-"""`PaymentDetails`: a payment as the API gives it, with the refunds this console sent."""
+"""`PaymentDetails`: a payment as the API gives it, with the refunds this console sent.
+
+Every text from the API or the journal (IDs, currency, description) is drawn as one
+line through `safe_text.one_line`: no control character reaches the terminal, and a
+key pasted into a field shows masked.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.display import amount_text, local_time
+from console.safe_text import one_line
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:
@@ -28,12 +34,12 @@ def _row(label: str, value: str | Content) -> Content:
 
 def payment_content(payment: Payment, tz: tzinfo | None) -> Content:
     rows = [
-        _row("Payment ID", Content.styled(payment.id, "bold")),
-        _row("Amount", amount_text(payment.amount, payment.currency)),
-        _row("Currency", payment.currency),
+        _row("Payment ID", Content.styled(one_line(payment.id), "bold")),
+        _row("Amount", one_line(amount_text(payment.amount, payment.currency))),
+        _row("Currency", one_line(payment.currency)),
         _row("Status", status_content(payment.status)),
         _row("Created", local_time(payment.created_at, tz)),
-        _row("Description", payment.description or "—"),
+        _row("Description", one_line(payment.description or "") or "—"),
     ]
     if payment.amount_refunded is not None:
         refunded = amount_text(payment.amount_refunded, payment.currency)
@@ -42,7 +48,7 @@ def payment_content(payment: Payment, tz: tzinfo | None) -> Content:
                 max(payment.amount - payment.amount_refunded, Decimal(0)), payment.currency
             )
             refunded = f"{refunded} (remaining {left})"
-        rows.append(_row("Refunded", refunded))
+        rows.append(_row("Refunded", one_line(refunded)))
     return Content("\n").join(rows)
 
 
@@ -54,8 +60,8 @@ def refunds_content(refunds: Sequence[JournalEntry], tz: tzinfo | None) -> Conte
     for entry in refunds:
         lines.append(
             Content.assemble(
-                (entry.object_id or f"journal #{entry.id}").ljust(LABEL_WIDTH + 6),
-                amount_text(entry.amount, entry.currency).rjust(14),
+                one_line(entry.object_id or f"journal #{entry.id}").ljust(LABEL_WIDTH + 6),
+                one_line(amount_text(entry.amount, entry.currency)).rjust(14),
                 "  ",
                 status_content(entry.status),
                 "  ",

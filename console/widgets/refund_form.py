@@ -19,6 +19,7 @@ from console import money
 from console.api.models import Payment
 from console.display import amount_text, local_time
 from console.journal import JournalEntry
+from console.safe_text import one_line
 from console.widgets.panels import status_content
 
 LABEL_WIDTH = 17
@@ -67,21 +68,22 @@ class RefundFigures:
 
     def show(self, amount: Decimal) -> str:
         """An amount of this payment's currency as the merchant reads it: 'USD 50.00'."""
-        return amount_text(amount, self.currency)
+        return one_line(amount_text(amount, self.currency))
 
     def blocked(self) -> str | None:
         """Why nothing can be refunded at all (a failed or fully refunded payment), or None."""
         payment = self.payment
+        shown_id = one_line(payment.id)
         if payment.status == "failed":
-            return f"Payment {payment.id} failed, so there is nothing to refund."
+            return f"Payment {shown_id} failed, so there is nothing to refund."
         if payment.status != "succeeded":
             return (
-                f"Payment {payment.id} is {payment.status}: only a succeeded payment is refunded."
+                f"Payment {shown_id} is {one_line(payment.status)}: "
+                "only a succeeded payment is refunded."
             )
         if self.remaining <= 0:
             return (
-                f"Payment {payment.id} has already been fully refunded "
-                f"({self.show(self.refunded)})."
+                f"Payment {shown_id} has already been fully refunded ({self.show(self.refunded)})."
             )
         return None
 
@@ -92,7 +94,7 @@ class RefundFigures:
     def confirmation(self, amount: Decimal) -> str:
         """'Refund USD 50.00 of pay_123 (paid USD 100.00, refunded so far USD 0.00)'."""
         return (
-            f"Refund {self.show(amount)} of {self.payment.id} "
+            f"Refund {self.show(amount)} of {one_line(self.payment.id)} "
             f"(paid {self.show(self.payment.amount)}, "
             f"refunded so far {self.show(self.refunded)})"
         )
@@ -121,6 +123,8 @@ def _row(label: str, value: str | Content) -> Content:
 
 
 def figures_content(figures: RefundFigures, tz: tzinfo | None) -> Content:
+    """The summary; the API's texts (ID, currency, description) each drawn as one safe line
+    (`RefundFigures.show` makes the amounts safe)."""
     payment = figures.payment
     refunded = figures.show(figures.refunded)
     if figures.from_journal:
@@ -128,7 +132,7 @@ def figures_content(figures: RefundFigures, tz: tzinfo | None) -> Content:
     rows = [
         _row(
             "Payment",
-            Content.assemble((payment.id, "bold"), "  ", status_content(payment.status)),
+            Content.assemble((one_line(payment.id), "bold"), "  ", status_content(payment.status)),
         ),
         _row(
             PAID_LABELS.get(payment.status, "Amount"),
@@ -137,8 +141,9 @@ def figures_content(figures: RefundFigures, tz: tzinfo | None) -> Content:
         _row("Refunded so far", refunded),
         _row("Remaining", Content.styled(figures.show(figures.remaining), "bold")),
     ]
-    if payment.description:
-        rows.append(_row("Description", payment.description))
+    description = one_line(payment.description or "")
+    if description:
+        rows.append(_row("Description", description))
     return Content("\n").join(rows)
 
 
