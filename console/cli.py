@@ -1,8 +1,10 @@
 """Command line: argument parsing and subcommands, no business logic.
 
-`payments-console` opens the TUI; the subcommands script the same services. Exit codes:
-0 success, 1 the API refused (its message on stderr), 2 usage or configuration error,
-3 connection error. An expected failure is one line on stderr, never a traceback.
+`payments-console` opens the TUI; the subcommands script the same services. Exit codes
+(`EXIT_*`, and `_EPILOG` for --help) tell a script whether to run a command again: 0 done,
+1 definitively refused, 2 usage or configuration, 3 nothing was sent, 4 the outcome is
+unknown. An expected failure is one line on stderr (a JSON object on stdout with --json),
+never a traceback.
 
 Building the parser imports nothing heavy: each command lives in `console.commands.*`,
 imported when it runs, and imports what it needs (pydantic, httpx, the keyring, Textual,
@@ -23,28 +25,47 @@ from console.paths import default_config_path
 
 EXIT_OK = 0
 EXIT_API = 1
+"""The API gave a definitive refusal: nothing happened."""
 EXIT_USAGE = 2
-EXIT_CONNECTION = 3
+EXIT_NOT_SENT = 3
+"""Nothing was sent (connection refused, DNS, TLS, the journal unwritable): safe to rerun."""
+EXIT_UNKNOWN = 4
+"""The outcome is unknown: it may have happened. Rerunning the same command re-sends it
+with its idempotency key (printed), so it cannot happen twice."""
 EXIT_INTERRUPTED = 130
 
 PROG = "payments-console"
 
 _EPILOG = (
-    "Exit codes: 0 success, 1 the API refused (message on stderr), 2 usage or "
-    "configuration error, 3 connection error. The API key is never a command-line "
-    "argument: `login` reads it without echo (or from stdin when it is not a terminal), "
-    "and PAYMENTS_API_KEY overrides the stored key for one run."
+    "Exit codes: 0 done; 1 the API refused (nothing happened; message on stderr); "
+    "2 usage or configuration error; 3 nothing was sent (safe to run again); 4 the outcome "
+    "is unknown (the idempotency key and the retry command are printed: running the same "
+    "command again re-sends it with that key, so it cannot happen twice). With --json, an "
+    "error is a JSON object on stdout with the same exit code. The API key is never a "
+    "command-line argument: `login` reads it without echo (or from stdin when it is not a "
+    "terminal), and PAYMENTS_API_KEY overrides the stored key for one run."
 )
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 class Failure(Exception):
-    """An expected failure: one line on stderr and an exit code."""
+    """An expected failure: one line on stderr (a JSON object on stdout with --json) and an
+    exit code. The JSON object also has the API's error code (`api_code`, as "code") and
+    `details` (the outcome, the idempotency key, the retry command...)."""
 
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_USAGE,
+        *,
+        api_code: str | None = None,
+        **details: str | None,
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.api_code = api_code
+        self.details = details
 
 
 class _Parser(argparse.ArgumentParser):
@@ -163,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument("--currency", help="ISO 4217 code (default: the profile's currency)")
     pay.add_argument("--source", required=True, help="payment token, e.g. tok_visa")
     pay.add_argument("--description", help="shown on the payment")
-    _idempotency_option(pay)
+    _idempotency_options(pay)
     _json_option(pay)
 
     get = command("get", "show a payment (or a refund, by its refund id)", _lazy("payments", "get"))
@@ -173,17 +194,24 @@ def build_parser() -> argparse.ArgumentParser:
     refund = command("refund", "refund a payment, in full or in part", _lazy("payments", "refund"))
     refund.add_argument("payment_id", metavar="PAYMENT_ID", help="pay_...")
     refund.add_argument("--amount", help="partial amount (default: everything not yet refunded)")
-    _idempotency_option(refund)
+    _idempotency_options(refund)
     _json_option(refund)
     return parser
 
 
-def _idempotency_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+def _idempotency_options(parser: argparse.ArgumentParser) -> None:
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
         "--idempotency-key",
         metavar="KEY",
-        help="reuse the key of an earlier attempt so it cannot be applied twice "
-        "(default: a new one, printed when the outcome is unknown)",
+        help="the key to send it with (default: the key of an identical request of the last "
+        "24 hours whose outcome is unknown, so rerunning a command never applies it twice; "
+        "else a new one)",
+    )
+    keys.add_argument(
+        "--new",
+        action="store_true",
+        help="a new operation even if an identical one has an unknown outcome",
     )
 
 
@@ -199,7 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except Failure as failure:
-        _error(str(failure))
+        if getattr(args, "json", False):
+            _json_error(failure)
+        else:
+            _error(str(failure))
         return failure.code
     except KeyboardInterrupt:
         _error("Interrupted")
@@ -219,6 +250,21 @@ def _one_line(text: str) -> str:
     from console.safe_text import one_line
 
     return one_line(text)
+
+
+def _json_error(failure: Failure) -> None:
+    """The failure as one JSON object on stdout (control characters escaped)."""
+    import json
+
+    from console.safe_text import escape_json_controls
+
+    fields = {
+        "error": _one_line(str(failure)),
+        "code": failure.api_code,
+        "exit_code": failure.code,
+        **failure.details,
+    }
+    print(escape_json_controls(json.dumps(fields, ensure_ascii=False)))
 
 
 def _error(message: str) -> None:

@@ -10,6 +10,12 @@ split on whitespace and every word must match one of: a payment / object id (sub
 the status or kind (exact), the currency (exact) or the amount (prefix, "10.5" matches
 10.50).
 
+A pending entry records its owner, the process sending it (`console.processes`):
+`recover_abandoned` turns every pending entry whose owner has stopped (killed, crashed,
+or this very process after the result could not be written) into `unknown` at once; a
+live process's pending entry is never touched. Entries written before owners were
+recorded fall back to an age rule (`ABANDONED_AFTER`).
+
 The listing, counting and export methods take an optional `profile`: only that profile's
 entries (None: every profile's). An entry is only meaningful to the profile, and so the
 API, it was sent to.
@@ -31,8 +37,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, get_args
 
-from console import money
+from console import money, processes
 from console.paths import data_dir
+from console.safe_text import for_terminal
 from console.sqlite_files import connect_private
 
 Kind = Literal["payment", "refund"]
@@ -41,8 +48,15 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 ABANDONED_AFTER = timedelta(minutes=10)
-"""A request with its retries ends well within this; a pending entry older was abandoned."""
+"""For entries without an owner (older journals): a request with its retries ends well
+within this, so a pending entry older was abandoned."""
 ABANDONED_ERROR = "The console stopped before the answer arrived: the outcome is unknown."
+RESEND_WINDOW = timedelta(hours=24)
+"""How far back an identical unsettled request is re-sent with its key (the API keeps
+idempotency keys for 24 hours)."""
+
+_SENDING: set[tuple[str, int]] = set()
+"""(journal path, entry id) of the requests this process is sending right now."""
 
 _FORBIDDEN_REQUEST_FIELDS = ("api_key", "apikey", "authorization", "secret", "password")
 
@@ -61,7 +75,9 @@ CREATE TABLE IF NOT EXISTS operations (
     updated_at TEXT NOT NULL,
     request TEXT NOT NULL,
     response TEXT,
-    error TEXT
+    error TEXT,
+    owner TEXT,
+    reported INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS operations_payment_id ON operations (payment_id, id);
 CREATE INDEX IF NOT EXISTS operations_object_id ON operations (object_id);
@@ -69,12 +85,17 @@ CREATE INDEX IF NOT EXISTS operations_status ON operations (status, id);
 CREATE INDEX IF NOT EXISTS operations_idempotency_key ON operations (idempotency_key);
 CREATE INDEX IF NOT EXISTS operations_profile ON operations (profile, id);
 CREATE INDEX IF NOT EXISTS operations_profile_status ON operations (profile, status, id);
-PRAGMA user_version = 1;
 """
+_SCHEMA_VERSION = 2
+_MIGRATIONS = {
+    2: "ALTER TABLE operations ADD COLUMN owner TEXT;"
+    " ALTER TABLE operations ADD COLUMN reported INTEGER NOT NULL DEFAULT 1",
+}
+"""Version -> the statement that takes a journal of the version before to it."""
 
 _COLUMNS = (
     "id, kind, status, profile, idempotency_key, payment_id, object_id, amount, currency, "
-    "created_at, updated_at, request, response, error"
+    "created_at, updated_at, request, response, error, owner, reported"
 )
 CSV_HEADER = (
     "id",
@@ -112,6 +133,10 @@ class JournalEntry:
     request: dict[str, Any]
     response: dict[str, Any] | None
     error: str | None
+    owner: str | None = None
+    """The process sending it, while pending (`console.processes`)."""
+    reported: bool = True
+    """False while a command that got this result has not shown it yet (`mark_reported`)."""
 
 
 def _timestamp(moment: datetime) -> str:
@@ -198,11 +223,40 @@ def _from_response(kind: Kind, response: Mapping[str, Any]) -> dict[str, Any]:
 class Journal:
     """A SQLite journal of operations; safe to share between threads."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        """`busy_timeout_ms`: how long a write waits for another process's write lock
+        before it fails (`sqlite3.OperationalError: database is locked`)."""
         self.path = path
         self._lock = threading.Lock()
-        self._db = connect_private(path)
-        self._db.executescript(_SCHEMA)
+        self._db = connect_private(path, busy_timeout_ms=busy_timeout_ms)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the table, or bring an older journal up to this version, in place."""
+        with self._lock:
+            if self._version() >= _SCHEMA_VERSION:
+                return
+            self._db.execute("BEGIN IMMEDIATE")  # another process may be migrating it too
+            try:
+                version = self._version()
+                exists = self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'operations'"
+                ).fetchone()
+                if exists and version < _SCHEMA_VERSION:
+                    for step in range(max(version, 1) + 1, _SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS[step].split(";"):
+                            self._db.execute(statement)
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def __enter__(self) -> Journal:
         return self
@@ -241,8 +295,8 @@ class Journal:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
-                " amount, currency, created_at, updated_at, request)"
-                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " amount, currency, created_at, updated_at, request, owner)"
+                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     profile,
@@ -253,6 +307,7 @@ class Journal:
                     stamp,
                     stamp,
                     money.dumps(dict(request)),
+                    processes.current_owner(),
                 ),
             )
         assert cursor.lastrowid is not None
@@ -267,15 +322,23 @@ class Journal:
         response: Mapping[str, Any] | None = None,
         error: str | None = None,
         payment_id: str | None = None,
+        reported: bool = True,
     ) -> None:
         """Record how an operation ended. A response fills in ids and the amount it names;
-        `payment_id` names the payment a failure concerns (a declined card's payment)."""
+        `payment_id` names the payment a failure concerns (a declined card's payment).
+        `reported=False`: the result is not shown yet (see `mark_reported`)."""
         if status not in STATUSES or status == "pending":
             raise ValueError(f"not a result status: {status!r}")
         entry = self.get(entry_id)
         if entry is None:
             raise KeyError(f"no journal entry {entry_id}")
-        columns: dict[str, Any] = {"status": status, "updated_at": _timestamp(now), "error": error}
+        columns: dict[str, Any] = {
+            "status": status,
+            "updated_at": _timestamp(now),
+            "error": error,
+            "owner": None,
+            "reported": int(reported),
+        }
         columns["response"] = None if response is None else money.dumps(dict(response))
         if response is not None:
             columns.update(_from_response(entry.kind, response))
@@ -293,30 +356,57 @@ class Journal:
             )
 
     def record_retry(self, entry_id: int, *, now: datetime) -> None:
-        """Mark an entry pending again before re-sending it with its idempotency key."""
+        """Mark an entry pending again (owned by this process) before re-sending it with
+        its idempotency key; its last error stays until the answer replaces it."""
         with self._lock:
             cursor = self._db.execute(
-                "UPDATE operations SET status = 'pending', error = NULL, updated_at = ?"
-                " WHERE id = ?",
-                (_timestamp(now), entry_id),
+                "UPDATE operations SET status = 'pending', updated_at = ?, owner = ? WHERE id = ?",
+                (_timestamp(now), processes.current_owner(), entry_id),
             )
         if cursor.rowcount == 0:
             raise KeyError(f"no journal entry {entry_id}")
 
-    def recover_abandoned(self, *, now: datetime, older_than: timedelta = ABANDONED_AFTER) -> int:
-        """Mark pending entries older than `older_than` unknown; returns how many.
+    @contextlib.contextmanager
+    def sending(self, entry_id: int) -> Iterator[None]:
+        """While this block runs, entry `entry_id` is being sent by this process: its
+        pending state is live, not abandoned (see `recover_abandoned`)."""
+        token = (str(self.path), entry_id)
+        _SENDING.add(token)
+        try:
+            yield
+        finally:
+            _SENDING.discard(token)
 
-        A pending entry that old belongs to a console or command that stopped (crash,
-        kill, power loss) between sending and hearing back: its outcome is unknown, and
-        marking it so lets the merchant retry it with its idempotency key.
+    def recover_abandoned(self, *, now: datetime, older_than: timedelta = ABANDONED_AFTER) -> int:
+        """Mark abandoned pending entries unknown; returns how many.
+
+        A pending entry is abandoned when its owner process has stopped (crash, kill,
+        power loss) between sending and hearing back, or is this process but no longer
+        sending it (the result could not be written); an entry without an owner, when it
+        is older than `older_than`. Its outcome is unknown, and marking it so lets it be
+        sent again with its idempotency key. A live process's pending entry stays.
         """
         with self._lock:
-            cursor = self._db.execute(
-                "UPDATE operations SET status = 'unknown', error = ?, updated_at = ?"
-                " WHERE status = 'pending' AND updated_at < ?",
-                (ABANDONED_ERROR, _timestamp(now), _timestamp(now - older_than)),
+            rows = self._db.execute(
+                "SELECT id, owner, updated_at FROM operations WHERE status = 'pending'"
+            ).fetchall()
+        me, path, cutoff = processes.current_owner(), str(self.path), now - older_than
+        abandoned = [
+            entry_id
+            for entry_id, owner, updated_at in rows
+            if (owner is None and datetime.fromisoformat(updated_at) < cutoff)
+            or (owner == me and (path, entry_id) not in _SENDING)
+            or (owner is not None and owner != me and not processes.is_alive(owner))
+        ]
+        if not abandoned:
+            return 0
+        with self._lock:
+            self._db.executemany(
+                "UPDATE operations SET status = 'unknown', error = ?, updated_at = ?, owner = NULL"
+                " WHERE id = ? AND status = 'pending'",
+                [(ABANDONED_ERROR, _timestamp(now), entry_id) for entry_id in abandoned],
             )
-        return cursor.rowcount
+        return len(abandoned)
 
     # --- reading --------------------------------------------------------------------
 
@@ -355,6 +445,39 @@ class Journal:
             " ORDER BY id DESC",
             (idempotency_key, kind, profile),
         )
+
+    def mark_reported(self, entry_id: int) -> None:
+        """The result of `entry_id` has been shown to whoever sent it."""
+        with self._lock:
+            self._db.execute("UPDATE operations SET reported = 1 WHERE id = ?", (entry_id,))
+
+    def unreported_like(
+        self, kind: Kind, profile: str, request: Mapping[str, Any], *, now: datetime
+    ) -> JournalEntry | None:
+        """The newest of `profile`'s succeeded operations of `kind` with exactly `request`
+        whose result a command got but never showed (it was killed first), recorded within
+        `RESEND_WINDOW` of `now`: running that command again shows it, not a second one."""
+        return self._same_request(
+            "status = 'succeeded' AND reported = 0", kind, profile, request, now
+        )
+
+    def unsettled_like(
+        self, kind: Kind, profile: str, request: Mapping[str, Any], *, now: datetime
+    ) -> JournalEntry | None:
+        """The newest of `profile`'s operations of `kind` with exactly `request` whose
+        outcome is unknown, recorded within `RESEND_WINDOW` of `now` (None if there is
+        none): sending `request` again must reuse its idempotency key."""
+        return self._same_request("status = 'unknown'", kind, profile, request, now)
+
+    def _same_request(
+        self, state: str, kind: Kind, profile: str, request: Mapping[str, Any], now: datetime
+    ) -> JournalEntry | None:
+        candidates = self._select(
+            f" WHERE profile = ? AND {state} AND kind = ? AND created_at >= ? ORDER BY id DESC",
+            (profile, kind, _timestamp(now - RESEND_WINDOW)),
+        )
+        wanted = dict(request)
+        return next((entry for entry in candidates if entry.request == wanted), None)
 
     def refunds_for(self, payment_id: str) -> list[JournalEntry]:
         """Refunds this console sent for `payment_id`, newest first."""
@@ -436,11 +559,14 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe
-    (OWASP's advice): error messages come from the server, keys from whoever typed them."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Text without control characters or keys (`safe_text.for_terminal`: a CSV file is
+    read in terminals too), and with a leading apostrophe where a spreadsheet would run
+    it as a formula (OWASP's advice): error messages come from the server, keys from
+    whoever typed them."""
+    if not isinstance(value, str):
+        return value
+    value = for_terminal(value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -459,6 +585,8 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         request,
         response,
         error,
+        owner,
+        reported,
     ) = row
     return JournalEntry(
         id=entry_id,
@@ -475,4 +603,6 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         request=money.loads(request),
         response=None if response is None else money.loads(response),
         error=error,
+        owner=owner,
+        reported=bool(reported),
     )

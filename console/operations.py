@@ -1,16 +1,29 @@
 """Payments and refunds sent through the journal: recorded before the POST, settled after.
 
-Every POST gets an idempotency key chosen here, recorded as `pending` with its request
-body before anything is sent, then settled as `succeeded`, `failed` (a definitive answer
-or a request that never left this machine) or `unknown` (it may have taken effect: a
-dropped connection after sending, a 5xx, an unreadable answer, or a cancelled wait).
-`retry` re-sends an entry with its original idempotency key and body, so the server can
-never apply it twice; only through the profile (so the API) it was first sent to. Client
-errors are re-raised after being recorded.
+Every POST has an idempotency key, recorded as `pending` with its request body (and the
+process sending it) before anything is sent, then settled by the answer:
+- `succeeded`;
+- `failed`: a definitive refusal, or a request that never left this machine;
+- `unknown`: it may have taken effect (a dropped connection after sending, a 5xx, an
+  unreadable answer, a 409 "key in use", a cancelled wait).
 
-A screen keeps the `Attempt` whose outcome stayed unknown: `idempotency_key_for` gives
-the same request its key again, and `create_payment`/`create_refund` then settle the
-journal entry it left instead of recording a new one.
+Exactly once, whatever happened before:
+- Before a new key is minted, the journal is asked for an identical request of the same
+  profile whose outcome is unknown (a process that died while sending it counts, see
+  `Journal.recover_abandoned`); if there is one it is sent again with *its* key, which
+  settles it and cannot apply it twice. `new=True` forces a new operation. A succeeded
+  or failed entry is never reused, so paying the same amount twice on purpose works.
+- `unknown` stays `unknown` until an answer from the API settles it: re-sending an
+  unknown entry that fails before reaching the API (or is turned away before the API
+  looks at the request: 401, 403, 429) leaves it unknown.
+- If the journal cannot record the answer, the answer is still returned (`Sent` with a
+  `journal_error`); the entry stays pending, becomes unknown, and the next identical
+  request settles it by replay.
+
+Journal reads and writes run in a thread, so a locked journal never blocks an event loop.
+Failures are raised as `OperationFailed`: the client's error (`cause`) with what is known
+of the operation (`outcome`, entry, key). `retry` re-sends one entry with its key, only
+through the profile (so the API) it was first sent to.
 
 `check_key` is how the login command, the first run and the settings screen ask the API
 whether it accepts a key.
@@ -18,50 +31,100 @@ whether it accepts a key.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from console.api.client import PaymentsClient
-from console.api.errors import CardError, NotFoundError, PaymentsError
+from console.api.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    CardError,
+    ForbiddenError,
+    IdempotencyError,
+    NotFoundError,
+    PaymentsError,
+    RateLimitError,
+)
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
-from console.journal import Journal, JournalEntry, Kind
+from console.journal import Journal, JournalEntry, Kind, Status
+from console.safe_text import refuse_key
 
 Clock = Callable[[], datetime]
 
 _Result = TypeVar("_Result", Payment, Refund)
-_Request = TypeVar("_Request", PaymentCreate, RefundCreate)
+
+Outcome = Literal["refused", "not_sent", "unknown"]
+"""How an operation that did not succeed ended: definitively refused (nothing happened),
+never sent, or unknown (it may have happened: send it again with its key)."""
 
 KEY_CHECK_ID = "pay_payments_console_key_check"
 """A payment ID that cannot exist: looking it up tells whether the API accepts a key."""
+
+_NO_VERDICT = (APIConnectionError, AuthenticationError, ForbiddenError, RateLimitError)
+"""Errors that say nothing of an earlier attempt of the request (turned away before the
+API looked at it); an APIConnectionError here is one that never reached the server."""
 
 
 class NotRetryableError(Exception):
     """A journal entry that cannot (or need not) be sent again; `str()` says why."""
 
 
-def new_idempotency_key() -> str:
-    return str(uuid.uuid4())
+class JournalWriteError(Exception):
+    """The journal could not record an operation; `str()` names the file and why."""
+
+    def __init__(self, journal: Journal, what: str, error: BaseException) -> None:
+        super().__init__(f"The journal at {journal.path} could not record {what}: {error}")
+
+
+class OperationFailed(Exception):
+    """A payment or refund that did not succeed: the error (`cause`) and what is known
+    of the operation. `str()` is the cause's message."""
+
+    def __init__(
+        self,
+        cause: BaseException,
+        *,
+        kind: Kind,
+        outcome: Outcome,
+        idempotency_key: str,
+        entry_id: int | None,
+        resent: bool = False,
+        journal_error: str | None = None,
+    ) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.kind = kind
+        self.outcome = outcome
+        self.idempotency_key = idempotency_key
+        self.entry_id = entry_id
+        self.resent = resent
+        """True when this re-sent an earlier attempt (whose outcome is unknown)."""
+        self.journal_error = journal_error
+        """Why the journal could not record this failure, if it could not."""
 
 
 @dataclass(frozen=True)
-class Attempt(Generic[_Request]):
-    """A request whose outcome stayed unknown, and the idempotency key it was sent with."""
+class Sent(Generic[_Result]):
+    """A payment or refund the API accepted, and its journal entry."""
 
-    request: _Request
+    result: _Result
+    entry_id: int
     idempotency_key: str
+    resent: bool
+    """True when this settled an earlier attempt whose outcome was unknown."""
+    journal_error: str | None = None
+    """Why the journal could not record the result (it settles on the next run)."""
 
 
-def idempotency_key_for(request: _Request, unknown: Attempt[_Request] | None) -> str:
-    """The key of the `unknown` attempt when `request` is that same request (sending it
-    again then settles it and cannot apply it twice), else a new key."""
-    if unknown is not None and unknown.request == request:
-        return unknown.idempotency_key
-    return new_idempotency_key()
+def new_idempotency_key() -> str:
+    return str(uuid.uuid4())
 
 
 async def check_key(client: PaymentsClient) -> None:
@@ -69,6 +132,29 @@ async def check_key(client: PaymentsClient) -> None:
     raise `AuthenticationError` when it refuses it (401), or whatever else went wrong."""
     with contextlib.suppress(NotFoundError):
         await client.get_payment(KEY_CHECK_ID)
+
+
+async def find_unsettled(
+    journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
+) -> JournalEntry | None:
+    """The unknown entry that sending `request` (without `new`) would settle, if any."""
+    kind: Kind = "payment" if isinstance(request, PaymentCreate) else "refund"
+    now = clock()
+    await asyncio.to_thread(journal.recover_abandoned, now=now)
+    return await asyncio.to_thread(
+        journal.unsettled_like, kind, profile, request.to_wire(), now=now
+    )
+
+
+async def find_unreported(
+    journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
+) -> JournalEntry | None:
+    """A succeeded entry of exactly `request` whose command was stopped before it showed
+    the result (`report_later`): running the command again shows that one."""
+    kind: Kind = "payment" if isinstance(request, PaymentCreate) else "refund"
+    return await asyncio.to_thread(
+        journal.unreported_like, kind, profile, request.to_wire(), now=clock()
+    )
 
 
 async def create_payment(
@@ -79,18 +165,22 @@ async def create_payment(
     *,
     clock: Clock,
     idempotency_key: str | None = None,
-) -> Payment:
-    """Pay through the journal (see `_journaled` about a reused idempotency key)."""
+    new: bool = False,
+    report_later: bool = False,
+) -> Sent[Payment]:
+    """Pay through the journal (see the module's docstring for the key it is sent with).
+    `report_later`: the caller shows the result, then says so with `Journal.mark_reported`
+    (a command killed in between is found by `find_unreported`)."""
     return await _journaled(
         journal,
         clock,
         lambda key: client.create_payment(request, idempotency_key=key),
-        kind="payment",
-        profile=profile_name,
-        key=idempotency_key or new_idempotency_key(),
-        wire=request.to_wire(),
-        amount=request.amount,
-        currency=request.currency,
+        _Request(
+            "payment", profile_name, request.to_wire(), None, request.amount, request.currency
+        ),
+        key=idempotency_key,
+        new=new,
+        report_later=report_later,
     )
 
 
@@ -103,75 +193,118 @@ async def create_refund(
     clock: Clock,
     idempotency_key: str | None = None,
     currency: str | None = None,
-) -> Refund:
+    new: bool = False,
+    report_later: bool = False,
+) -> Sent[Refund]:
     """Refund through the journal. `currency` (the payment's) is recorded when given, else
     taken from the journal's record of the payment, if this console made it."""
+    if currency is None:
+        currency = await asyncio.to_thread(journal.payment_currency, request.payment_id)
     return await _journaled(
         journal,
         clock,
         lambda key: client.create_refund(request, idempotency_key=key),
-        kind="refund",
-        profile=profile_name,
-        key=idempotency_key or new_idempotency_key(),
-        wire=request.to_wire(),
-        payment_id=request.payment_id,
-        amount=request.amount,
-        currency=currency or journal.payment_currency(request.payment_id),
+        _Request(
+            "refund", profile_name, request.to_wire(), request.payment_id, request.amount, currency
+        ),
+        key=idempotency_key,
+        new=new,
+        report_later=report_later,
     )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What the journal records of a request before it is sent."""
+
+    kind: Kind
+    profile: str
+    wire: dict[str, Any]
+    payment_id: str | None
+    amount: Decimal | None
+    currency: str | None
 
 
 async def _journaled(
     journal: Journal,
     clock: Clock,
     send: Callable[[str], Awaitable[_Result]],
+    request: _Request,
     *,
-    kind: Kind,
-    profile: str,
-    key: str,
-    wire: dict[str, Any],
-    payment_id: str | None = None,
-    amount: Decimal | None = None,
-    currency: str | None = None,
-) -> _Result:
-    """Record the request as pending, `send` it with idempotency key `key`, settle it.
-
-    When the same request with the same key is already journaled with an unknown outcome,
-    that entry is the one made pending again, so re-sending it settles it instead of
-    recording it twice.
-    """
-    entry_id = next(
-        (
-            entry.id
-            for entry in journal.unknown_with_key(kind, key, profile)
-            if entry.request == wire
-        ),
-        None,
+    key: str | None,
+    new: bool,
+    report_later: bool,
+) -> Sent[_Result]:
+    """Find or record the journal entry of `request`, then send it and settle it."""
+    for field, value in request.wire.items():
+        if isinstance(value, str):
+            refuse_key(field, value)
+    chosen = key or new_idempotency_key()
+    try:
+        earlier = await _earlier_attempt(journal, clock, request, key=key, new=new)
+        if earlier is not None:
+            chosen = earlier.idempotency_key
+            await asyncio.to_thread(journal.record_retry, earlier.id, now=clock())
+            entry_id = earlier.id
+        else:
+            entry_id = await asyncio.to_thread(
+                journal.record_pending,
+                kind=request.kind,
+                profile=request.profile,
+                idempotency_key=chosen,
+                request=request.wire,
+                now=clock(),
+                payment_id=request.payment_id,
+                amount=request.amount,
+                currency=request.currency,
+            )
+    except (sqlite3.Error, OSError) as exc:
+        # Nothing was sent: an operation is never made without its journal entry.
+        failure = JournalWriteError(journal, f"the {request.kind} before sending it", exc)
+        raise OperationFailed(
+            failure, kind=request.kind, outcome="not_sent", idempotency_key=chosen, entry_id=None
+        ) from exc
+    sent_key = chosen
+    return await _settle(
+        journal,
+        entry_id,
+        request.kind,
+        clock,
+        lambda: send(sent_key),
+        sent_key,
+        earlier is not None,
+        reported=not report_later,
     )
-    if entry_id is not None:
-        journal.record_retry(entry_id, now=clock())
-    else:
-        entry_id = journal.record_pending(
-            kind=kind,
-            profile=profile,
-            idempotency_key=key,
-            request=wire,
-            now=clock(),
-            payment_id=payment_id,
-            amount=amount,
-            currency=currency,
+
+
+async def _earlier_attempt(
+    journal: Journal, clock: Clock, request: _Request, *, key: str | None, new: bool
+) -> JournalEntry | None:
+    """The unknown entry of this same request to send again (with its key), if any."""
+    now = clock()
+    await asyncio.to_thread(journal.recover_abandoned, now=now)
+    if key is not None:
+        same_key = await asyncio.to_thread(
+            journal.unknown_with_key, request.kind, key, request.profile
         )
-    return await _settle(journal, entry_id, clock, lambda: send(key))
+        return next((entry for entry in same_key if entry.request == request.wire), None)
+    if new:
+        return None
+    return await asyncio.to_thread(
+        journal.unsettled_like, request.kind, request.profile, request.wire, now=now
+    )
 
 
 async def retry(
     client: PaymentsClient, journal: Journal, profile_name: str, entry_id: int, *, clock: Clock
-) -> Payment | Refund:
+) -> Sent[Payment] | Sent[Refund]:
     """Send a journal entry again with its original idempotency key and request body.
 
     `client` is `profile_name`'s: an entry recorded under another profile is refused
     (`NotRetryableError`), since sending it would reach another API, perhaps a live one.
     """
-    entry = _retryable(journal, entry_id)
+    await asyncio.to_thread(journal.recover_abandoned, now=clock())
+    entry = await asyncio.to_thread(_retryable, journal, entry_id)
     if entry.profile != profile_name:
         raise NotRetryableError(
             f"Journal entry {entry_id} was sent on profile {entry.profile}, not on "
@@ -179,15 +312,34 @@ async def retry(
             "to send it again"
         )
     key = entry.idempotency_key
-    journal.record_retry(entry_id, now=clock())
+    resending = entry.status == "unknown"
+    try:
+        await asyncio.to_thread(journal.record_retry, entry_id, now=clock())
+    except (sqlite3.Error, OSError) as exc:
+        failure = JournalWriteError(journal, f"the retry of entry {entry_id}", exc)
+        raise OperationFailed(
+            failure, kind=entry.kind, outcome="unknown", idempotency_key=key, entry_id=entry_id
+        ) from exc
     if entry.kind == "payment":
         payment = PaymentCreate.model_validate(entry.request)
         return await _settle(
-            journal, entry_id, clock, lambda: client.create_payment(payment, idempotency_key=key)
+            journal,
+            entry_id,
+            "payment",
+            clock,
+            lambda: client.create_payment(payment, idempotency_key=key),
+            key,
+            resending,
         )
     refund = RefundCreate.model_validate(entry.request)
     return await _settle(
-        journal, entry_id, clock, lambda: client.create_refund(refund, idempotency_key=key)
+        journal,
+        entry_id,
+        "refund",
+        clock,
+        lambda: client.create_refund(refund, idempotency_key=key),
+        key,
+        resending,
     )
 
 
@@ -197,37 +349,85 @@ def _retryable(journal: Journal, entry_id: int) -> JournalEntry:
         raise NotRetryableError(f"There is no journal entry {entry_id}")
     if entry.status == "succeeded":
         raise NotRetryableError(f"Journal entry {entry_id} already succeeded")
+    if entry.status == "pending":
+        raise NotRetryableError(
+            f"Journal entry {entry_id} is being sent right now (by process "
+            f"{(entry.owner or '?').partition(':')[0]}): wait for its answer"
+        )
     return entry
+
+
+def _failure(exc: BaseException, resending: bool) -> tuple[Status, Outcome]:
+    """The journal status and outcome of a request that raised `exc`; `resending`: an
+    earlier attempt of it may have been applied."""
+    if isinstance(exc, IdempotencyError) and exc.http_status == 409:
+        return "unknown", "unknown"  # the first attempt is still being processed
+    if isinstance(exc, PaymentsError):
+        if exc.outcome_unknown or (resending and isinstance(exc, _NO_VERDICT)):
+            return "unknown", "unknown"
+        if isinstance(exc, APIConnectionError):
+            return "failed", "not_sent"
+        return "failed", "refused"
+    if isinstance(exc, ValueError):  # refused by the client before anything was sent
+        return ("unknown", "unknown") if resending else ("failed", "not_sent")
+    return "unknown", "unknown"  # cancelled, interrupted, or a bug: it may have been sent
 
 
 async def _settle(
     journal: Journal,
     entry_id: int,
+    kind: Kind,
     clock: Clock,
     send: Callable[[], Awaitable[_Result]],
-) -> _Result:
+    key: str,
+    resending: bool,
+    *,
+    reported: bool = True,
+) -> Sent[_Result]:
+    with journal.sending(entry_id):
+        try:
+            result = await send()
+        except BaseException as exc:
+            status, outcome = _failure(exc, resending)
+            error = str(exc) or type(exc).__name__
+            if not isinstance(exc, Exception):
+                error = f"Interrupted before the answer arrived ({type(exc).__name__})"
+            elif resending and status == "unknown" and not getattr(exc, "outcome_unknown", True):
+                error = f"Sent again, but {error[:1].lower()}{error[1:]}: still unknown"
+            journal_error = await _record(
+                journal,
+                entry_id,
+                status=status,
+                now=clock(),
+                error=error,
+                payment_id=exc.payment_id if isinstance(exc, CardError) else None,
+            )
+            if not isinstance(exc, Exception):
+                raise
+            raise OperationFailed(
+                exc,
+                kind=kind,
+                outcome=outcome,
+                idempotency_key=key,
+                entry_id=entry_id,
+                resent=resending,
+                journal_error=journal_error,
+            ) from exc
+        journal_error = await _record(
+            journal,
+            entry_id,
+            status="succeeded",
+            now=clock(),
+            response=result.to_wire(),
+            reported=reported,
+        )
+    return Sent(result, entry_id, key, resending, journal_error)
+
+
+async def _record(journal: Journal, entry_id: int, **result: Any) -> str | None:
+    """Record a result (in a thread); None, or why the journal could not."""
     try:
-        result = await send()
-    except PaymentsError as exc:
-        journal.record_result(
-            entry_id,
-            status="unknown" if exc.outcome_unknown else "failed",
-            now=clock(),
-            error=str(exc),
-            payment_id=exc.payment_id if isinstance(exc, CardError) else None,
-        )
-        raise
-    except ValueError as exc:  # refused by the client before anything was sent
-        journal.record_result(entry_id, status="failed", now=clock(), error=str(exc))
-        raise
-    except BaseException as exc:
-        # Cancelled, interrupted, or a bug: the request may have been sent.
-        journal.record_result(
-            entry_id,
-            status="unknown",
-            now=clock(),
-            error=f"Interrupted before the answer arrived ({type(exc).__name__})",
-        )
-        raise
-    journal.record_result(entry_id, status="succeeded", now=clock(), response=result.to_wire())
-    return result
+        await asyncio.to_thread(journal.record_result, entry_id, **result)
+    except (sqlite3.Error, OSError) as exc:
+        return str(JournalWriteError(journal, f"the result of entry {entry_id}", exc))
+    return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_[^\s'\"]{8,}")
+KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_[^\s'\"…]{8,}")
 """A secret or restricted key (sk_..., rk_...) anywhere in a text."""
 
 _KEY_PREFIX = re.compile(r"^[a-z]{2,4}_(?:(?:test|live)_)?")

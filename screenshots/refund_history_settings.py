@@ -64,19 +64,23 @@ async def _refund_loaded(pilot: Pilot[Any]) -> None:
 async def _refund_confirm(pilot: Pilot[Any]) -> None:
     await _refund_loaded(pilot)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)  # the confirmation comes once the journal was looked up
 
 
 async def _refund_done(pilot: Pilot[Any]) -> None:
     await _refund_loaded(pilot)
-    await pilot.press(*"30", "enter", "y")
+    await pilot.press(*"30", "enter")
+    await settle(pilot)
+    await pilot.press("y")
     await settle(pilot)
 
 
 async def _refund_race(pilot: Pilot[Any]) -> None:
     await _refund_loaded(pilot)
     await _refund_elsewhere(pilot, "pay_0001", "50.00")
-    await pilot.press("enter", "y")
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("y")
     await settle(pilot)
 
 

@@ -7,7 +7,6 @@ ids, UTC times and steady cursors.
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -171,7 +170,8 @@ async def take_payment(
 ) -> None:
     """From a screen without a focused text field: n, fill the form, ctrl+s (and y).
 
-    The amount is typed key by key; the token and description are pasted.
+    The amount is typed key by key; the token and description are pasted. The
+    confirmation appears once the journal was looked up (a worker), so it is waited for.
     """
     await pilot.press("n")
     await pilot.pause()
@@ -181,7 +181,7 @@ async def take_payment(
     if description:
         await paste(pilot, description)
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    await settle(pilot)
     if confirm:
         await pilot.press("y")
         await settle(pilot)
@@ -196,10 +196,10 @@ async def seed_activity(app: PaymentsConsoleApp) -> None:
         request = PaymentCreate(
             amount=Decimal(amount), currency=currency, source=source, description=description
         )
-        payment = await operations.create_payment(
+        sent = await operations.create_payment(
             client, ctx.journal, ctx.profile_name, request, clock=ctx.clock
         )
-        return payment.id
+        return sent.result.id
 
     first = await pay("100.00", "USD", "tok_visa", "Order #1001")
     await operations.create_refund(
@@ -210,8 +210,11 @@ async def seed_activity(app: PaymentsConsoleApp) -> None:
         clock=ctx.clock,
     )
     await pay("42.50", "EUR", "tok_mastercard", "Order #1002")
-    with contextlib.suppress(CardError):
+    try:
         await pay("5.00", "USD", "tok_chargeDeclined", "Order #1003")
+    except operations.OperationFailed as failed:
+        if not isinstance(failed.cause, CardError):
+            raise
     request = PaymentCreate(
         amount=Decimal("19.99"), currency="USD", source="tok_amex", description="Order #1004"
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Coroutine
+import shlex
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +15,13 @@ from pydantic import ValidationError
 
 from console import money
 from console.api.models import describe
-from console.cli import EXIT_API, EXIT_CONNECTION, EXIT_INTERRUPTED, PROG, Failure, warn
+from console.cli import EXIT_API, EXIT_NOT_SENT, EXIT_UNKNOWN, PROG, Failure, warn
 from console.config import Profile, Settings, load_settings
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
+    from console.api.errors import PaymentsError
+    from console.operations import OperationFailed
 
 
 def settings(args: argparse.Namespace) -> Settings:
@@ -76,35 +81,146 @@ def amount(text: str, currency: str) -> Decimal:
         raise Failure(f"--amount: {exc}") from None
 
 
-def run(coroutine: Coroutine[Any, Any, int], idempotency_key: str | None = None) -> int:
-    """Run an API coroutine, turning client errors into exit codes and one line.
+@dataclass
+class InFlight:
+    """A payment or refund a command is sending: its idempotency key, once chosen, and
+    the command that sends it again with that key."""
 
-    When a POST's outcome is unknown, the message names its idempotency key, with which
-    retrying cannot apply it twice.
+    what: str
+    """'payment' or 'refund'."""
+    retry_argv: Callable[[str], list[str]]
+    """The command line that re-sends it with the given key."""
+    key: str | None = None
+
+    def retry_command(self) -> str:
+        assert self.key is not None
+        return shlex.join(self.retry_argv(self.key))
+
+    def unknown(self, message: str) -> Failure:
+        """Exit 4: the outcome is unknown; the message says how to settle it."""
+        assert self.key is not None
+        command = self.retry_command()
+        return Failure(
+            f"{message.rstrip('.')}. The {self.what} may have gone through: run the same "
+            f"command again, which re-sends it with idempotency key {self.key} and cannot "
+            f"apply it twice ({command})",
+            EXIT_UNKNOWN,
+            outcome="unknown",
+            idempotency_key=self.key,
+            retry_command=command,
+        )
+
+
+_CAUGHT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def finished() -> None:
+    """The command's work is done and shown: the signals that would interrupt it are
+    ignored from now on (it only exits)."""
+    loop = asyncio.get_running_loop()
+    for signum in _CAUGHT_SIGNALS:
+        loop.add_signal_handler(signum, _ignore)
+
+
+def _ignore() -> None:
+    """A signal that arrives once the command is done."""
+
+
+def _ignore_signals() -> None:
+    for signum in _CAUGHT_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+class _Signalled(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+async def _until_signalled(coroutine: Coroutine[Any, Any, int]) -> int:
+    """Run `coroutine`; SIGINT, SIGTERM or SIGHUP cancels it (so the journal records the
+    request as unknown) and then raises `_Signalled`."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    caught: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not caught:
+            caught.append(signum)
+            task.cancel()
+
+    for signum in _CAUGHT_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        return await coroutine
+    except asyncio.CancelledError:
+        if caught:
+            raise _Signalled(caught[0]) from None
+        raise
+
+
+def run(coroutine: Coroutine[Any, Any, int], in_flight: InFlight | None = None) -> int:
+    """Run an API coroutine, turning its errors into exit codes and one line.
+
+    With `in_flight` (a payment or refund), every signal that can be caught ends it with
+    the idempotency key and the retry command (exit 4) once the key is chosen, and an
+    `OperationFailed` exits by its outcome: refused 1, nothing sent 3, unknown 4.
     """
-    from console.api.errors import APIConnectionError, CardError, PaymentsError
+    from console.api.errors import APIConnectionError, PaymentsError
+    from console.operations import OperationFailed
 
     try:
-        return asyncio.run(coroutine)
-    except KeyboardInterrupt:
-        if idempotency_key is None:
-            raise
-        raise Failure(
-            "Interrupted: the request may have been sent "
-            f"(retry with --idempotency-key {idempotency_key})",
-            EXIT_INTERRUPTED,
-        ) from None
+        if in_flight is None:
+            return asyncio.run(coroutine)
+        code = asyncio.run(_until_signalled(coroutine))
+        _ignore_signals()  # done and shown: nothing left to interrupt
+        return code
+    except _Signalled as signalled:
+        assert in_flight is not None
+        if in_flight.key is None:
+            raise Failure(
+                f"Interrupted ({signalled}) before anything was sent", EXIT_NOT_SENT
+            ) from None
+        raise in_flight.unknown(f"Interrupted ({signalled}) while the request was sent") from None
+    except OperationFailed as failed:
+        assert in_flight is not None
+        if failed.journal_error:
+            warn(f"{failed.journal_error}; it is settled the next time the same command runs")
+        raise _operation_failure(failed, in_flight) from None
     except PaymentsError as exc:
-        message = str(exc)
-        if isinstance(exc, CardError):
-            details = [f"decline code {exc.decline_code}"] if exc.decline_code else []
-            details += [f"payment {exc.payment_id}"] if exc.payment_id else []
-            message += f" ({', '.join(details)})" if details else ""
-        if exc.outcome_unknown and idempotency_key is not None:
-            message += f" (retry with --idempotency-key {idempotency_key})"
-        code = EXIT_CONNECTION if isinstance(exc, APIConnectionError) else EXIT_API
-        raise Failure(message, code) from None
+        code = EXIT_NOT_SENT if isinstance(exc, APIConnectionError) else EXIT_API
+        raise Failure(_message(exc), code, api_code=exc.code) from None
     except ValidationError as exc:
         raise Failure(describe(exc)) from None
     except ValueError as exc:  # the client refused an argument before sending anything
         raise Failure(str(exc)) from None
+
+
+def _operation_failure(failed: OperationFailed, in_flight: InFlight) -> Failure:
+    from console.api.errors import PaymentsError
+
+    cause = failed.cause
+    message = _message(cause) if isinstance(cause, PaymentsError) else str(cause)
+    in_flight.key = failed.idempotency_key
+    if failed.outcome == "unknown":
+        if failed.resent and not getattr(cause, "outcome_unknown", True):
+            message += ". The earlier attempt's outcome is still unknown"
+        return in_flight.unknown(message)
+    api_code = cause.code if isinstance(cause, PaymentsError) else None
+    if failed.outcome == "not_sent":
+        return Failure(f"{message.rstrip('.')}. Nothing was sent", EXIT_NOT_SENT, api_code=api_code)
+    return Failure(message, EXIT_API, api_code=api_code, outcome="refused")
+
+
+def _message(exc: PaymentsError) -> str:
+    """The error's message, with a decline's code and payment."""
+    from console.api.errors import CardError
+
+    message = str(exc)
+    if isinstance(exc, CardError):
+        details = [f"decline code {exc.decline_code}"] if exc.decline_code else []
+        details += [f"payment {exc.payment_id}"] if exc.payment_id else []
+        message += f" ({', '.join(details)})" if details else ""
+    return message

@@ -1,8 +1,16 @@
-"""`pay`, `get` and `refund`: the scripting commands, on the same client and journal."""
+"""`pay`, `get` and `refund`: the scripting commands, on the same client and journal.
+
+Running `pay` or `refund` again after it ended without an answer (killed, a lost
+connection, a 5xx) is always safe: an identical request of the profile whose outcome is
+unknown is re-sent with its own idempotency key (one line on stderr says so); `--new`
+makes a new operation instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -10,20 +18,23 @@ from pydantic import ValidationError
 
 from console import money
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate, describe
-from console.cli import EXIT_OK, Failure
+from console.cli import EXIT_OK, PROG, Failure, warn
 from console.commands import common
 from console.config import Profile
 from console.context import utc_now
 from console.display import amount_text, local_time
+from console.safe_text import KeyInFieldError, escape_json_controls, for_terminal, refuse_key
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
-    from console.journal import Journal
+    from console.journal import Journal, JournalEntry
+    from console.operations import Sent
 
 
 def pay(args: argparse.Namespace) -> int:
     from console.operations import create_payment
 
+    _data_fields(("--source", args.source), ("--description", args.description))
     profile, key = common.profile_and_key(args)
     try:
         currency = money.normalize_currency(args.currency or profile.currency)
@@ -36,16 +47,37 @@ def pay(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         raise Failure(describe(exc)) from None
-    idempotency_key = _check_idempotency_key(args.idempotency_key)
+    given_key = _check_idempotency_key(args.idempotency_key)
+
+    def retry_argv(idempotency_key: str) -> list[str]:
+        argv = ["pay", "--amount", str(money.quantize(request.amount, request.currency))]
+        argv += ["--currency", request.currency]
+        argv += ["--source", request.source]
+        argv += ["--description", request.description] if request.description else []
+        return _command(args, argv, idempotency_key)
+
+    in_flight = common.InFlight("payment", retry_argv, given_key)
 
     async def send(client: PaymentsClient, journal: Journal) -> int:
-        payment = await create_payment(
-            client, journal, profile.name, request, clock=utc_now, idempotency_key=idempotency_key
+        shown = None if given_key or args.new else await _unshown(journal, profile, request)
+        if shown is not None:
+            payment = Payment.model_validate(shown.response)
+            _print_result(journal, shown.id, payment, args.json, _payment_lines(payment))
+            return EXIT_OK
+        in_flight.key = given_key or await _key_for(journal, profile, request, args.new)
+        sent = await create_payment(
+            client,
+            journal,
+            profile.name,
+            request,
+            clock=utc_now,
+            idempotency_key=in_flight.key,
+            report_later=True,
         )
-        _print_object(payment, args.json, _payment_lines(payment))
+        _print_sent(journal, sent, args.json, _payment_lines(sent.result))
         return EXIT_OK
 
-    return _with_journal(profile, key, idempotency_key, send)
+    return _with_journal(profile, key, in_flight, send)
 
 
 def refund(args: argparse.Namespace) -> int:
@@ -55,8 +87,16 @@ def refund(args: argparse.Namespace) -> int:
 
     if not args.payment_id.strip():
         raise Failure("PAYMENT_ID is required (pay_...)")
+    _data_fields(("PAYMENT_ID", args.payment_id))
     profile, key = common.profile_and_key(args)
-    idempotency_key = _check_idempotency_key(args.idempotency_key)
+    given_key = _check_idempotency_key(args.idempotency_key)
+
+    def retry_argv(idempotency_key: str) -> list[str]:
+        argv = ["refund", args.payment_id]
+        argv += ["--amount", args.amount] if args.amount is not None else []
+        return _command(args, argv, idempotency_key)
+
+    in_flight = common.InFlight("refund", retry_argv, given_key)
 
     async def send(client: PaymentsClient, journal: Journal) -> int:
         currency = journal.payment_currency(args.payment_id)
@@ -69,25 +109,33 @@ def refund(args: argparse.Namespace) -> int:
             request = RefundCreate(payment_id=args.payment_id, amount=amount)
         except ValidationError as exc:
             raise Failure(describe(exc)) from None
-        result = await create_refund(
+        shown = None if given_key or args.new else await _unshown(journal, profile, request)
+        if shown is not None:
+            refund = Refund.model_validate(shown.response)
+            _print_result(journal, shown.id, refund, args.json, _refund_lines(refund, currency))
+            return EXIT_OK
+        in_flight.key = given_key or await _key_for(journal, profile, request, args.new)
+        sent = await create_refund(
             client,
             journal,
             profile.name,
             request,
             clock=utc_now,
-            idempotency_key=idempotency_key,
+            idempotency_key=in_flight.key,
             currency=currency,
+            report_later=True,
         )
-        _print_object(result, args.json, _refund_lines(result, currency))
+        _print_sent(journal, sent, args.json, _refund_lines(sent.result, currency))
         return EXIT_OK
 
-    return _with_journal(profile, key, idempotency_key, send)
+    return _with_journal(profile, key, in_flight, send)
 
 
 def get(args: argparse.Namespace) -> int:
     object_id: str = args.object_id.strip()
     if not object_id:
         raise Failure("ID is required (pay_... or refund_...)")
+    _data_fields(("ID", object_id))
     profile, key = common.profile_and_key(args)
 
     async def fetch() -> int:
@@ -103,10 +151,66 @@ def get(args: argparse.Namespace) -> int:
     return common.run(fetch())
 
 
+def _data_fields(*fields: tuple[str, str | None]) -> None:
+    """Refuse key-shaped text in any of the data fields (a usage error, before anything)."""
+    try:
+        for name, value in fields:
+            refuse_key(name, value)
+    except KeyInFieldError as exc:
+        raise Failure(str(exc)) from None
+
+
+async def _unshown(
+    journal: Journal, profile: Profile, request: PaymentCreate | RefundCreate
+) -> JournalEntry | None:
+    """An identical request an earlier run of the command made but was stopped before
+    it could show (said on stderr): shown now instead of being made again."""
+    from console.operations import find_unreported
+
+    earlier = await find_unreported(journal, profile.name, request, clock=utc_now)
+    if earlier is not None:
+        warn(
+            f"an earlier run of this command made this {earlier.kind} at "
+            f"{local_time(earlier.created_at)} (journal entry {earlier.id}) but was stopped "
+            "before it could show it: here it is, not made again (use --new for another)"
+        )
+    return earlier
+
+
+async def _key_for(
+    journal: Journal, profile: Profile, request: PaymentCreate | RefundCreate, new: bool
+) -> str:
+    """The key of an identical request whose outcome is unknown (said on stderr), unless
+    `new`; else a new key."""
+    from console.operations import find_unsettled, new_idempotency_key
+
+    earlier = None if new else await find_unsettled(journal, profile.name, request, clock=utc_now)
+    if earlier is None:
+        return new_idempotency_key()
+    warn(_resending(earlier))
+    return earlier.idempotency_key
+
+
+def _resending(entry: JournalEntry) -> str:
+    return (
+        f"re-sending the identical {entry.kind} of {local_time(entry.created_at)} whose outcome "
+        f"is unknown (journal entry {entry.id}) with its idempotency key {entry.idempotency_key}:"
+        " if it went through, the API answers with that result instead of applying it again"
+        " (use --new for a separate one)"
+    )
+
+
+def _command(args: argparse.Namespace, argv: list[str], idempotency_key: str) -> list[str]:
+    """`PROG` with the chosen profile and config, then `argv` and the key."""
+    chosen = ["--profile", args.profile] if args.profile else []
+    chosen += ["--config", str(args.config)] if args.config else []
+    return [PROG, *argv, *chosen, "--idempotency-key", idempotency_key]
+
+
 def _with_journal(
     profile: Profile,
     key: str,
-    idempotency_key: str,
+    in_flight: common.InFlight,
     send: Callable[[PaymentsClient, Journal], Awaitable[int]],
 ) -> int:
     """Open the journal and a client for the profile, run `send`, close both."""
@@ -115,24 +219,29 @@ def _with_journal(
     async def go() -> int:
         import sqlite3
 
+        from console.paths import file_error_problem, sqlite_file_problem
+
+        # Nothing is sent without a journal entry: a journal that cannot be used ends
+        # the command before anything (and a damaged file is left as it is).
         path = default_journal_path()
-        try:
-            journal = Journal(path)
-        except (OSError, sqlite3.Error) as exc:
-            # Nothing was sent: an operation is never made without its journal entry.
-            raise Failure(f"Cannot open the journal at {path}: {exc}") from None
+        problem = sqlite_file_problem(path)
+        if problem is None:
+            try:
+                journal = Journal(path)
+            except (OSError, sqlite3.Error) as exc:
+                problem = file_error_problem(exc, path)
+        if problem is not None:
+            raise Failure(f"Cannot open the journal at {path}: {problem}. Nothing was sent")
         with journal:
             async with common.client(profile, key) as client:
                 return await send(client, journal)
 
-    return common.run(go(), idempotency_key)
+    return common.run(go(), in_flight)
 
 
-def _check_idempotency_key(given: str | None) -> str:
-    from console.operations import new_idempotency_key
-
+def _check_idempotency_key(given: str | None) -> str | None:
     if given is None:
-        return new_idempotency_key()
+        return None
     if not given or len(given) > 255 or not given.isprintable() or " " in given:
         raise Failure("--idempotency-key must be 1 to 255 printable characters without spaces")
     return given
@@ -141,11 +250,44 @@ def _check_idempotency_key(given: str | None) -> str:
 # --- output -----------------------------------------------------------------------------
 
 
+def _print_sent(
+    journal: Journal, sent: Sent[Payment] | Sent[Refund], as_json: bool, lines: Sequence[str]
+) -> None:
+    """The API's answer, always; then, if the journal could not record it, a warning."""
+    if sent.journal_error:
+        _print_object(sent.result, as_json, lines)
+        warn(
+            f"{sent.journal_error}. The {_kind(sent.result)} above did go through; the journal "
+            "entry is settled the next time the same command runs"
+        )
+        return
+    _print_result(journal, sent.entry_id, sent.result, as_json, lines)
+
+
+def _print_result(
+    journal: Journal, entry_id: int, obj: Payment | Refund, as_json: bool, lines: Sequence[str]
+) -> None:
+    """Show the result, then record that it was shown: a command killed before this point
+    shows it when run again instead of making it again. The command is done: a signal
+    from here on no longer interrupts it."""
+    import sqlite3
+
+    _print_object(obj, as_json, lines)
+    sys.stdout.flush()
+    common.finished()
+    with contextlib.suppress(sqlite3.Error, OSError):  # then it is only shown again
+        journal.mark_reported(entry_id)
+
+
+def _kind(obj: Payment | Refund) -> str:
+    return "payment" if isinstance(obj, Payment) else "refund"
+
+
 def _print_object(obj: Payment | Refund, as_json: bool, lines: Sequence[str]) -> None:
     if as_json:
-        print(money.dumps(obj.to_wire()))
+        print(escape_json_controls(money.dumps(obj.to_wire())))
     else:
-        print("\n".join(lines))
+        print("\n".join(for_terminal(line) for line in lines))
 
 
 def _payment_lines(payment: Payment) -> list[str]:
@@ -154,7 +296,7 @@ def _payment_lines(payment: Payment) -> list[str]:
         f"  created      {local_time(payment.created_at)}",
     ]
     if payment.description:
-        lines.append(f"  description  {payment.description}")
+        lines.append(f"  description  {' '.join(payment.description.split())}")
     if payment.amount_refunded:
         lines.append(f"  refunded     {amount_text(payment.amount_refunded, payment.currency)}")
     return lines

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
+from console.safe_text import for_terminal, one_line
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Says exactly what will happen; dismisses with True (y) or False (n, escape).
@@ -32,15 +34,20 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Label(self.title_text, id="confirm-title", markup=False)
-            yield Label(self.message, id="confirm-message", markup=False)
+            yield Label(one_line(self.title_text), id="confirm-title", markup=False)
+            yield Label(for_terminal(self.message), id="confirm-message", markup=False)
             yield from self.compose_extra()
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm-yes")
+                yield from self.compose_buttons()
                 yield Button("No (n)", id="confirm-no")
         yield Footer()
 
     def compose_extra(self) -> ComposeResult:
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        """More buttons between yes and no."""
         yield from ()
 
     def can_confirm(self) -> bool:
@@ -57,5 +64,28 @@ class ConfirmScreen(ModalScreen[bool]):
         event.stop()
         if event.button.id == "confirm-yes":
             self.action_confirm()
+        elif event.button.id == "confirm-new" and isinstance(self, ResendConfirmScreen):
+            self.action_new()
         else:
             self.action_cancel()
+
+
+class ResendConfirmScreen(ConfirmScreen):
+    """An identical request has an unknown outcome: y sends it again with its idempotency
+    key (settling it, never twice), `a` sends a separate, new one (`as_new` is then True)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "new", "Send as new", id="confirm.new", tooltip="A separate operation"),
+    ]
+
+    def __init__(self, title: str, message: str, *, confirm_label: str, new_label: str) -> None:
+        super().__init__(title, message, confirm_label=confirm_label)
+        self.new_label = new_label
+        self.as_new = False
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button(f"{self.new_label} (a)", variant="warning", id="confirm-new")
+
+    def action_new(self) -> None:
+        self.as_new = True
+        self.dismiss(True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,12 +20,15 @@ from textual.content import Content
 from textual.widgets import DataTable, Label
 
 from console.display import amount_text, local_time
+from console.safe_text import one_line
 from console.screens.confirm import ConfirmScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:
+    from console.api.models import Payment, Refund
     from console.journal import JournalEntry
+    from console.operations import Sent
 
 LOAD = "load-journal"
 RETRY = "retry"
@@ -35,13 +39,14 @@ COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 30), ("Amount", AMOUNT_WIDTH),
 
 
 def describe_entry(entry: JournalEntry) -> str:
-    """'payment of USD 100.00 (tok_visa)', 'refund of USD 5.00 for pay_1', 'full refund of ...'."""
+    """'payment of USD 100.00 (tok_visa)', 'refund of USD 5.00 for pay_1', 'full refund of ...'
+    (journal text made safe to draw: `safe_text.one_line`)."""
     if entry.kind == "payment":
         amount = amount_text(entry.amount, entry.currency)
-        return f"payment of {amount} ({entry.request.get('source', '?')})"
+        return one_line(f"payment of {amount} ({entry.request.get('source', '?')})")
     if entry.amount is None:
-        return f"full refund of {entry.payment_id}"
-    return f"refund of {amount_text(entry.amount, entry.currency)} for {entry.payment_id}"
+        return one_line(f"full refund of {entry.payment_id}")
+    return one_line(f"refund of {amount_text(entry.amount, entry.currency)} for {entry.payment_id}")
 
 
 class HomeScreen(ConsoleScreen[None]):
@@ -105,17 +110,20 @@ class HomeScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=LOAD, exit_on_error=False)
     async def load(self) -> tuple[list[JournalEntry], list[JournalEntry], int]:
         journal, profile = self.ctx.journal, self.ctx.journal_profile
+        # A console or command that stopped while sending leaves its entry pending: unknown.
+        await asyncio.to_thread(journal.recover_abandoned, now=self.ctx.clock())
         recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT, profile=profile)
         unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
         unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
         return recent, unknown, unknown_total
 
-    def _row(self, entry: JournalEntry) -> tuple[str | Content, ...]:
+    def _row(self, entry: JournalEntry) -> tuple[str | Text | Content, ...]:
+        """Journal text as `Text` (never read as markup) made safe to draw."""
         return (
             local_time(entry.created_at, self.ctx.display_tz),
-            entry.kind,
-            entry.payment_id or "—",
-            amount_text(entry.amount, entry.currency).rjust(AMOUNT_WIDTH),
+            Text(one_line(entry.kind)),
+            Text(one_line(entry.payment_id or "") or "—"),
+            Text(one_line(amount_text(entry.amount, entry.currency)).rjust(AMOUNT_WIDTH)),
             status_content(entry.status),
         )
 
@@ -152,9 +160,21 @@ class HomeScreen(ConsoleScreen[None]):
             self.query_one(focus, DataTable).focus()
             self.refresh_bindings()
         elif group == RETRY:
-            kind = "Refund" if hasattr(result, "payment_id") else "Payment"
-            self.notify(f"{kind} {result.id}: {result.status}", title="Retry answered")
-            self.load()
+            self._retried(result)
+
+    def _retried(self, sent: Sent[Payment] | Sent[Refund]) -> None:
+        from console.api.models import Refund  # loaded by now; not before the first frame
+
+        kind = "Refund" if isinstance(sent.result, Refund) else "Payment"
+        self.notify(f"{kind} {sent.result.id}: {sent.result.status}", title="Retry answered")
+        if sent.journal_error:
+            self.notify(
+                f"{sent.journal_error}. It stays unknown here; u sends it again.",
+                title="Journal not updated",
+                severity="warning",
+                timeout=15,
+            )
+        self.load()
 
     def work_failed(self, group: str, error: BaseException) -> None:
         super().work_failed(group, error)
@@ -232,7 +252,7 @@ class HomeScreen(ConsoleScreen[None]):
             self.retry(entry_id)
 
     @work(exclusive=True, group=RETRY, exit_on_error=False)
-    async def retry(self, entry_id: int) -> object:
+    async def retry(self, entry_id: int) -> Sent[Payment] | Sent[Refund]:
         from console import operations
 
         ctx = self.ctx

@@ -12,9 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, LoadingIndicator, Select
 
 from console import money, operations
-from console.api.errors import CardError, InvalidRequestError, PaymentsError
-from console.api.models import Payment, PaymentCreate, field_errors
-from console.screens.confirm import ConfirmScreen
+from console.api.errors import CardError, InvalidRequestError
+from console.api.models import PaymentCreate, field_errors
+from console.display import local_time
+from console.safe_text import KeyInFieldError, refuse_key
+from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.base import ConsoleScreen
 from console.widgets.currency import CurrencySelect
@@ -22,6 +24,7 @@ from console.widgets.panels import ErrorPanel, FormField
 
 FIELDS = ("amount", "currency", "source", "description")
 SEND = "create-payment"
+ASK = "ask-payment"
 
 
 def validate_payment(
@@ -29,9 +32,15 @@ def validate_payment(
 ) -> tuple[PaymentCreate | None, dict[str, str]]:
     """The request the form describes, or the message for each field that is wrong.
 
-    Messages come from `console.money` (amount, currency) and the wire model (source).
+    Messages come from `console.money` (amount, currency), the wire model (source) and
+    `safe_text.refuse_key` (an API key pasted into source or description).
     """
     errors: dict[str, str] = {}
+    for name, value in (("source", source), ("description", description)):
+        try:
+            refuse_key(name, value)
+        except KeyInFieldError as exc:
+            errors[name] = str(exc)
     data: dict[str, Any] = {"currency": currency, "source": source}
     if description.strip():
         data["description"] = description
@@ -48,7 +57,7 @@ def validate_payment(
         request = PaymentCreate.model_validate(data)
     except ValidationError as exc:
         for field, message in field_errors(exc):
-            if field == "amount" and "amount" not in data:
+            if (field == "amount" and "amount" not in data) or field in errors:
                 continue  # money's message (or the currency's) already says why
             errors.setdefault(field if field in FIELDS else "amount", message)
         return None, errors
@@ -68,7 +77,6 @@ class NewPaymentScreen(ConsoleScreen[None]):
         super().__init__()
         self.touched: set[str] = set()
         self.busy = False
-        self.unknown_attempt: operations.Attempt[PaymentCreate] | None = None
 
     def compose_body(self) -> ComposeResult:
         currency = self.ctx.profile.currency if self.ctx.profile is not None else "USD"
@@ -89,7 +97,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
             )
         with Horizontal(id="payment-progress", classes="progress-row"):
             yield LoadingIndicator()
-            yield Label("", id="payment-progress-text")
+            yield Label("", id="payment-progress-text", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#payment-progress").display = False
@@ -153,25 +161,41 @@ class NewPaymentScreen(ConsoleScreen[None]):
         if request is None:
             self._focus_first_invalid()
             return
+        self.ask(request)
+
+    @work(exclusive=True, group=ASK, exit_on_error=False)
+    async def ask(self, request: PaymentCreate) -> None:
+        """Confirm; when an identical payment has an unknown outcome, offer to settle it
+        (the journal is read in a thread: a locked journal never freezes the console)."""
+        ctx = self.ctx
+        earlier = await operations.find_unsettled(
+            ctx.journal, ctx.profile_name, request, clock=ctx.clock
+        )
         action = (
             f"Charge {money.format_amount(request.amount, request.currency)} to {request.source}"
         )
-        retrying = self.unknown_attempt is not None and self.unknown_attempt.request == request
-        if retrying:
-            action += (
-                "\n\nThe last attempt has an unknown outcome: this sends it again with the "
-                "same idempotency key, so it cannot charge twice."
+        if earlier is None:
+            question = ConfirmScreen("Take this payment?", action, confirm_label="Charge")
+        else:
+            question = ResendConfirmScreen(
+                "Take this payment?",
+                f"{action}\n\nAn identical payment of "
+                f"{local_time(earlier.created_at, ctx.display_tz)} has an unknown outcome. "
+                "Charge sends it again with its idempotency key: if it went through, the API "
+                "answers with that payment instead of charging twice. "
+                "Press a for a separate, new payment.",
+                confirm_label="Charge",
+                new_label="New payment",
             )
-        self.app.push_screen(
-            ConfirmScreen("Take this payment?", action, confirm_label="Charge"),
-            lambda confirmed: self._confirmed(request, confirmed),
-        )
 
-    def _confirmed(self, request: PaymentCreate, confirmed: bool | None) -> None:
-        if not confirmed:
-            return
-        self._lock(request)
-        self.send(request)
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                as_new = isinstance(question, ResendConfirmScreen) and question.as_new
+                key = None if earlier is None or as_new else earlier.idempotency_key
+                self._lock(request)
+                self.send(request, key)
+
+        self.app.push_screen(question, answered)
 
     def _lock(self, request: PaymentCreate) -> None:
         self.busy = True
@@ -190,41 +214,46 @@ class NewPaymentScreen(ConsoleScreen[None]):
         self.refresh_bindings()
 
     @work(exclusive=True, group=SEND, exit_on_error=False)
-    async def send(self, request: PaymentCreate) -> Payment:
+    async def send(self, request: PaymentCreate, idempotency_key: str | None) -> None:
+        """Pay with `idempotency_key` (an unknown attempt's), else a new one."""
         ctx = self.ctx
-        key = operations.idempotency_key_for(request, self.unknown_attempt)
         try:
-            return await operations.create_payment(
+            sent = await operations.create_payment(
                 ctx.require_client(),
                 ctx.journal,
                 ctx.profile_name,
                 request,
                 clock=ctx.clock,
-                idempotency_key=key,
+                idempotency_key=idempotency_key,
+                new=idempotency_key is None,
             )
-        except PaymentsError as exc:
-            if exc.outcome_unknown:
-                self.unknown_attempt = operations.Attempt(request, key)
-            raise
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        payment: Payment = result
+        except Exception as error:
+            self._failed(error)
+            return
+        payment = sent.result
         self.app.switch_screen(PaymentDetailScreen(payment.id, payment))
         self.app.notify(
             f"{money.format_amount(payment.amount, payment.currency)} charged",
             title="Payment succeeded",
         )
+        if sent.journal_error:
+            self.app.notify(
+                f"{sent.journal_error}. The payment went through; the journal entry is marked "
+                "unknown and settles when it is sent again (u on the home screen).",
+                title="Journal not updated",
+                severity="warning",
+                timeout=15,
+            )
 
-    def work_failed(self, group: str, error: BaseException) -> None:
+    def _failed(self, error: Exception) -> None:
         self._unlock()
-        if isinstance(error, PaymentsError) and not error.outcome_unknown:
-            self.unknown_attempt = None
         self.query_one(ErrorPanel).show_error(error)
-        if isinstance(error, CardError):
+        cause = error.cause if isinstance(error, operations.OperationFailed) else error
+        if isinstance(cause, CardError):
             self.query_one("#source").focus()
-        elif isinstance(error, InvalidRequestError) and error.param in FIELDS:
-            self.query_one(f"#field-{error.param}", FormField).set_error(str(error))
-            self.query_one(f"#{error.param}").focus()
+        elif isinstance(cause, InvalidRequestError) and cause.param in FIELDS:
+            self.query_one(f"#field-{cause.param}", FormField).set_error(str(cause))
+            self.query_one(f"#{cause.param}").focus()
         else:
             self._focus_first_invalid(default="amount")
 

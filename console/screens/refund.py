@@ -22,11 +22,12 @@ from textual.content import Content
 from textual.widgets import Input, Label, LoadingIndicator, Static
 
 from console import money, operations
-from console.api.errors import InvalidRequestError, NotFoundError, PaymentsError
+from console.api.errors import InvalidRequestError, NotFoundError
 from console.api.models import Payment, Refund, RefundCreate
-from console.display import payment_id_error
+from console.display import local_time, payment_id_error
 from console.journal import JournalEntry
-from console.screens.confirm import ConfirmScreen
+from console.safe_text import one_line
+from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import fetch_payment
 from console.widgets.base import ConsoleScreen
 from console.widgets.errors import describe_error
@@ -34,6 +35,7 @@ from console.widgets.panels import ErrorPanel, FormField
 from console.widgets.refund_form import RefundFigures, RefundSummary, check_refund_amount
 
 LOAD = "refund-load"
+ASK = "refund-ask"
 SEND = "refund-send"
 
 STALE_CODES = frozenset({"amount_invalid", "charge_already_refunded", "payment_failed"})
@@ -104,9 +106,6 @@ class RefundScreen(ConsoleScreen[None]):
         super().__init__()
         self.payment_id = payment_id
         self.figures: RefundFigures | None = None
-        self._unknown: operations.Attempt[RefundCreate] | None = None
-        """The refund last sent and its idempotency key, kept while its outcome is unknown:
-        confirming the same refund again re-sends it with that key (never twice)."""
         self._sending = False
         self._load_error_shown = False
         """The error panel shows why the last load failed: a new load clears it."""
@@ -129,7 +128,7 @@ class RefundScreen(ConsoleScreen[None]):
         )
         with Horizontal(id="refund-progress", classes="progress-row"):
             yield LoadingIndicator()
-            yield Label("", id="refund-progress-text")
+            yield Label("", id="refund-progress-text", markup=False)
         yield RefundSummary(id="refund-summary")
         yield FormField(
             "Amount to refund",
@@ -265,51 +264,112 @@ class RefundScreen(ConsoleScreen[None]):
         if amount is None:
             self.query_one("#refund-amount", Input).focus()
             return
-        figures = self.figures
+        self.ask(self.figures, amount)
+
+    @work(exclusive=True, group=ASK, exit_on_error=False)
+    async def ask(self, figures: RefundFigures, amount: Decimal) -> None:
+        """Confirm (a typed confirmation in live mode); when an identical refund has an
+        unknown outcome, offer to settle it with its key or to send a new one."""
+        ctx = self.ctx
+        request = RefundCreate(payment_id=figures.payment.id, amount=amount)
+        earlier = await operations.find_unsettled(
+            ctx.journal, ctx.profile_name, request, clock=ctx.clock
+        )
         message = figures.confirmation(amount)
-        profile = self.ctx.profile
+        live = ctx.profile is not None and ctx.profile.mode == "live"
         question: ConfirmScreen
-        if profile is not None and profile.mode == "live":
+        if earlier is not None:
+            question = ResendConfirmScreen(
+                "Confirm refund",
+                f"{message}\n\nAn identical refund of "
+                f"{local_time(earlier.created_at, ctx.display_tz)} has an unknown outcome. "
+                "Refund sends it again with its idempotency key: if it went through, the API "
+                "answers with that refund instead of refunding twice. "
+                "Press a for a separate, new refund.",
+                confirm_label="Refund",
+                new_label="New refund",
+            )
+        elif live:
             question = LiveRefundConfirmScreen(
                 "Confirm live refund", message, amount, figures.currency
             )
         else:
             question = ConfirmScreen("Confirm refund", message, confirm_label="Refund")
 
-        def answered(confirmed: bool | None) -> None:
+        def typed_live(confirmed: bool | None) -> None:
             if confirmed:
-                self._send(figures, amount)
+                self._send(figures, request, None, fresh=True)
+
+        def answered(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            if earlier is None:
+                self._send(figures, request, None)
+            elif not (isinstance(question, ResendConfirmScreen) and question.as_new):
+                self._send(figures, request, earlier.idempotency_key)
+            elif live:  # a new live refund still takes the typed confirmation
+                self.app.push_screen(
+                    LiveRefundConfirmScreen(
+                        "Confirm live refund", message, amount, figures.currency
+                    ),
+                    typed_live,
+                )
+            else:
+                self._send(figures, request, None, fresh=True)
 
         self.app.push_screen(question, answered)
 
     # --- sending -----------------------------------------------------------------
 
-    def _send(self, figures: RefundFigures, amount: Decimal) -> None:
+    def _send(
+        self, figures: RefundFigures, request: RefundCreate, key: str | None, *, fresh: bool = False
+    ) -> None:
+        """`fresh`: load the payment again first (an earlier refund's outcome is unknown, so
+        the figures shown may miss it)."""
+        assert request.amount is not None
         self.query_one(ErrorPanel).clear()
         self.query_one("#refund-result").display = False
-        self._progress(f"Refunding {figures.show(amount)} of {figures.payment.id}…")
+        self._progress(f"Refunding {figures.show(request.amount)} of {figures.payment.id}…")
         self._lock(True)
-        self.send(figures, amount)
+        self.send(figures, request, key, fresh)
 
     @work(exclusive=True, group=SEND, exit_on_error=False)
-    async def send(self, figures: RefundFigures, amount: Decimal) -> tuple[RefundFigures, Refund]:
+    async def send(
+        self, figures: RefundFigures, request: RefundCreate, key: str | None, fresh: bool
+    ) -> None:
+        """Refund with `key` (an unknown attempt's), else a new one."""
         ctx = self.ctx
-        request = RefundCreate(payment_id=figures.payment.id, amount=amount)
-        key = operations.idempotency_key_for(request, self._unknown)
-        self._unknown = operations.Attempt(request, key)
-        refund = await operations.create_refund(
-            ctx.require_client(),
-            ctx.journal,
-            ctx.profile_name,
-            request,
-            clock=ctx.clock,
-            idempotency_key=key,
-            currency=figures.currency,
-        )
-        return figures, refund
+        try:
+            if fresh:
+                figures = RefundFigures.of(*await fetch_payment(self, request.payment_id))
+            sent = await operations.create_refund(
+                ctx.require_client(),
+                ctx.journal,
+                ctx.profile_name,
+                request,
+                clock=ctx.clock,
+                idempotency_key=key,
+                currency=figures.currency,
+                new=key is None,
+            )
+        except Exception as error:
+            self._progress(None)
+            self._lock(False)
+            self._send_failed(error)
+            return
+        self._progress(None)
+        self._lock(False)
+        self._refunded(figures, sent.result)
+        if sent.journal_error:
+            self.app.notify(
+                f"{sent.journal_error}. The refund went through; the journal entry is marked "
+                "unknown and settles when it is sent again (u on the home screen).",
+                title="Journal not updated",
+                severity="warning",
+                timeout=15,
+            )
 
     def _refunded(self, figures: RefundFigures, refund: Refund) -> None:
-        self._unknown = None
         self.figures = after = figures.after(refund.amount)
         self.query_one(RefundSummary).show(after, self.ctx.display_tz)
         result = self.query_one("#refund-result", Static)
@@ -317,8 +377,10 @@ class RefundScreen(ConsoleScreen[None]):
             Content.assemble(
                 ("Refund sent", "bold $success"),
                 "\n",
-                f"{refund.id}: {after.show(refund.amount)} of {refund.payment_id} "
-                f"({refund.status}). Remaining now {after.show(after.remaining)}.",
+                one_line(
+                    f"{refund.id}: {after.show(refund.amount)} of {refund.payment_id} "
+                    f"({refund.status}). Remaining now {after.show(after.remaining)}."
+                ),
             )
         )
         result.display = True
@@ -326,15 +388,14 @@ class RefundScreen(ConsoleScreen[None]):
         if after.blocked() is not None:
             self.query_one(ErrorPanel).clear()
 
-    def _send_failed(self, error: BaseException) -> None:
-        outcome_unknown = isinstance(error, PaymentsError) and error.outcome_unknown
-        if not outcome_unknown:
-            self._unknown = None
+    def _send_failed(self, error: Exception) -> None:
+        unknown = isinstance(error, operations.OperationFailed) and error.outcome == "unknown"
+        cause = error.cause if isinstance(error, operations.OperationFailed) else error
         title, message = describe_error(error)
         message = message if message.endswith((".", "!", "?")) else f"{message}."
-        if outcome_unknown:
+        if unknown:
             message += " Or press Enter to confirm the same refund again here."
-        elif isinstance(error, InvalidRequestError) and error.code in STALE_CODES:
+        elif isinstance(cause, InvalidRequestError) and cause.code in STALE_CODES:
             message += " It may have changed meanwhile: it is loaded again to show what remains."
             self.action_reload()
         self.query_one(ErrorPanel).show_message(title, message)
@@ -344,23 +405,19 @@ class RefundScreen(ConsoleScreen[None]):
     # --- worker results ----------------------------------------------------------
 
     def work_succeeded(self, group: str, result: Any) -> None:
-        self._progress(None)
         if group == LOAD:
+            self._progress(None)
             payment_id, payment, refunds, keep_amount = result
             if self._loaded(payment_id, payment, refunds):
                 if not keep_amount:
                     self.query_one(ErrorPanel).clear()
                 self._prepare_amount(keep_amount=keep_amount)
-        elif group == SEND:
-            self._lock(False)
-            self._refunded(*result)
 
     def work_failed(self, group: str, error: BaseException) -> None:
-        self._progress(None)
-        if group == SEND:
-            self._lock(False)
-            self._send_failed(error)
+        if group != LOAD:
+            super().work_failed(group, error)
             return
+        self._progress(None)
         if isinstance(error, NotFoundError):
             self._forget_payment()
             self._field("refund-payment-id").set_error("Payment not found")
@@ -377,7 +434,7 @@ class RefundScreen(ConsoleScreen[None]):
 
     def _progress(self, text: str | None) -> None:
         self.query_one("#refund-progress").display = text is not None
-        self.query_one("#refund-progress-text", Label).update(text or "")
+        self.query_one("#refund-progress-text", Label).update(one_line(text or ""))
 
     def _lock(self, locked: bool) -> None:
         """No editing and no second submit while a refund is being sent."""

@@ -12,12 +12,18 @@ from console.context import NotConnectedError
 from console.money import AmountError
 
 if TYPE_CHECKING:
+    from console import operations
     from console.api import errors
 
 UNKNOWN_OUTCOME = (
     "The connection failed after the request may have reached the server, so it may "
     "have gone through. It is marked unknown in the journal: retry it from the home "
     "screen, which reuses its idempotency key and cannot charge twice."
+)
+STILL_UNKNOWN = (
+    "The earlier attempt may have gone through, so it stays unknown in the journal. Send "
+    "it again once the API answers (u on the home screen, or the same form): it reuses "
+    "its idempotency key and cannot charge twice."
 )
 
 
@@ -35,8 +41,12 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from console.api.models import describe
     from console.config import ConfigError
     from console.credentials import KeyringUnavailableError
-    from console.operations import NotRetryableError
+    from console.operations import JournalWriteError, NotRetryableError, OperationFailed
 
+    if isinstance(exc, OperationFailed):
+        return _describe_operation(exc)
+    if isinstance(exc, JournalWriteError):
+        return "Journal unavailable", f"{exc}. Nothing was sent; it is safe to try again."
     if isinstance(exc, errors.APIConnectionError):
         if exc.may_have_reached_server:
             return "Outcome unknown", UNKNOWN_OUTCOME
@@ -83,3 +93,16 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ValueError):  # refused before sending (a bad URL, a bad key shape)
         return "Invalid input", str(exc)
     return "Unexpected error", f"{type(exc).__name__}: {exc}"
+
+
+def _describe_operation(failed: operations.OperationFailed) -> tuple[str, str]:
+    """A payment or refund that did not succeed: its error, and what became of it."""
+    title, message = describe_error(failed.cause)
+    if failed.outcome == "unknown" and not getattr(failed.cause, "outcome_unknown", False):
+        # Only an answer settles an attempt that may have gone through: this was none.
+        title, message = "Outcome still unknown", f"{message.rstrip('.')}. {STILL_UNKNOWN}"
+    elif failed.outcome == "unknown" and title != "Outcome unknown":
+        message = f"{message.rstrip('.')}. {UNKNOWN_OUTCOME}"
+    if failed.journal_error:
+        message += f"\n{failed.journal_error}: it is settled the next time it is sent."
+    return title, message

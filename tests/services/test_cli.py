@@ -250,12 +250,15 @@ def test_ctrl_c_during_a_payment_leaves_it_unknown(cli: Runner, tmp_path: Path) 
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
-    assert process.returncode == 130
+    assert process.returncode == 4
     assert out == ""
-    assert err.strip() == (
-        "payments-console: error: Interrupted: the request may have been sent "
-        "(retry with --idempotency-key order-7)"
-    )
+    [line] = err.splitlines()
+    assert line.startswith("payments-console: error: Interrupted (SIGINT) while the request")
+    assert "idempotency key order-7" in line
+    assert (
+        "(payments-console pay --amount 3.00 --currency USD --source tok_visa "
+        "--idempotency-key order-7)"
+    ) in line
     [entry] = _entries()
     assert (entry.status, entry.idempotency_key) == ("unknown", "order-7")
     # Re-running it as the message says settles that same entry, and pays once.
@@ -317,7 +320,7 @@ def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert out.startswith(f"usage: payments-console {' '.join(command)}".rstrip())
     if command != ["sandbox"]:
-        assert "Exit codes: 0 success, 1" in " ".join(out.split())
+        assert "Exit codes: 0 done; 1 the API refused" in " ".join(out.split())
 
 
 def test_scripting_commands_import_no_ui_or_server(cli: Runner, server: SandboxServer) -> None:

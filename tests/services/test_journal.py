@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +25,7 @@ from console.journal import (
     _where,
     default_journal_path,
 )
+from console.processes import current_owner
 
 T0 = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -164,7 +168,8 @@ def test_retry_marks_pending_again(journal: Journal) -> None:
     journal.record_retry(entry_id, now=T0 + timedelta(minutes=1))
     entry = journal.get(entry_id)
     assert entry is not None
-    assert (entry.status, entry.error) == ("pending", None)
+    # The last error stays until the answer replaces it; this process now owns it.
+    assert (entry.status, entry.error, entry.owner) == ("pending", "lost", current_owner())
     with pytest.raises(KeyError):
         journal.record_retry(999, now=T0)
 
@@ -549,22 +554,85 @@ def test_csv_export_defuses_spreadsheet_formulas(journal: Journal, tmp_path: Pat
     assert row["amount"] == "10.00"
 
 
-def test_pending_entries_left_by_a_stopped_console_become_unknown(journal: Journal) -> None:
-    abandoned = pay(journal, key="old", at=T0)
-    in_flight = pay(journal, key="new", at=T0 + timedelta(minutes=15))
-    settled = pay(journal, key="done", at=T0)
-    journal.record_result(settled, status="succeeded", now=T0, response={"id": "pay_done"})
+def _owned_by(journal: Journal, entry_id: int, owner: str | None) -> None:
+    with sqlite3.connect(journal.path) as db:
+        db.execute("UPDATE operations SET owner = ? WHERE id = ?", (owner, entry_id))
 
-    assert journal.recover_abandoned(now=T0 + timedelta(minutes=16)) == 1
 
-    entry = journal.get(abandoned)
+def _stopped_process_owner() -> str:
+    """The owner string of a real process that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "import os; print(os.getpid())"])
+    child.wait()
+    return f"{child.pid}:1"
+
+
+def test_pending_entries_of_a_stopped_process_become_unknown_at_once(journal: Journal) -> None:
+    killed = pay(journal, key="killed", at=T0)
+    _owned_by(journal, killed, _stopped_process_owner())
+    live_child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        other_live = pay(journal, key="other-live", at=T0)
+        with open(f"/proc/{live_child.pid}/stat", "rb") as stat_file:
+            start = stat_file.read().rsplit(b")", 1)[1].split()[19].decode()
+        _owned_by(journal, other_live, f"{live_child.pid}:{start}")
+        mine_sending = pay(journal, key="mine-sending", at=T0)
+        pay(journal, key="mine-forgotten", at=T0)
+        settled = pay(journal, key="done", at=T0)
+        journal.record_result(settled, status="succeeded", now=T0, response={"id": "pay_done"})
+        with journal.sending(mine_sending):
+            # A second after they were recorded, not ten minutes.
+            assert journal.recover_abandoned(now=T0 + timedelta(seconds=1)) == 2
+            statuses = {e.idempotency_key: e.status for e in journal.recent()}
+    finally:
+        live_child.kill()
+        live_child.wait()
+    assert statuses == {
+        "killed": "unknown",
+        "other-live": "pending",
+        "mine-sending": "pending",
+        "mine-forgotten": "unknown",
+        "done": "succeeded",
+    }
+    entry = journal.get(killed)
     assert entry is not None
-    assert entry.status == "unknown"
-    assert entry.error is not None
-    assert "outcome is unknown" in entry.error
+    assert entry.error is not None and "outcome is unknown" in entry.error
+    assert entry.owner is None
+    # Once the other process is gone, its entry is unknown too.
+    assert journal.recover_abandoned(now=T0 + timedelta(seconds=2)) == 2
+
+
+def test_pending_entries_without_an_owner_fall_back_to_their_age(journal: Journal) -> None:
+    """Journals written before owners were recorded."""
+    abandoned = pay(journal, key="old", at=T0)
+    recent = pay(journal, key="new", at=T0 + timedelta(minutes=15))
+    for entry_id in (abandoned, recent):
+        _owned_by(journal, entry_id, None)
+    assert journal.recover_abandoned(now=T0 + timedelta(minutes=16)) == 1
     assert [e.id for e in journal.unknown()] == [abandoned]
-    assert journal.get(in_flight).status == "pending"  # type: ignore[union-attr]
-    assert journal.get(settled).status == "succeeded"  # type: ignore[union-attr]
+    assert journal.get(recent).status == "pending"  # type: ignore[union-attr]
+
+
+def test_a_journal_of_the_previous_release_is_migrated_in_place(tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "journal-v1.sqlite3"
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(fixture, path)
+    with Journal(path) as journal:
+        entries = {e.idempotency_key: e for e in journal.recent()}
+        assert {key: e.status for key, e in entries.items()} == {
+            "k-ok": "succeeded",
+            "k-lost": "unknown",
+            "k-pending": "pending",
+        }
+        assert entries["k-ok"].payment_id == "pay_v1ok"
+        assert entries["k-lost"].amount == Decimal("20.00")
+        assert all(e.owner is None for e in entries.values())
+        assert journal.recover_abandoned(now=datetime(2026, 11, 1, 13, 0, tzinfo=UTC)) == 1
+        new = pay(journal, key="k-new")
+        assert journal.get(new).owner == current_owner()  # type: ignore[union-attr]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    with Journal(path) as reopened:  # opening it again changes nothing
+        assert reopened.count() == 4
 
 
 @pytest.mark.parametrize("partial", ["fail", "FAIL", "unkn", "succ", "ref"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from console.api.errors import (
 )
 from console.api.models import PaymentCreate, RefundCreate
 from console.journal import Journal
-from console.operations import NotRetryableError
+from console.operations import NotRetryableError, OperationFailed
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
 
@@ -76,6 +77,17 @@ class Spy(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+@contextlib.contextmanager
+def fails_with(
+    cause: type[BaseException], outcome: str
+) -> Iterator[pytest.ExceptionInfo[OperationFailed]]:
+    """Expect an `OperationFailed` caused by `cause`, with that `outcome`."""
+    with pytest.raises(OperationFailed) as caught:
+        yield caught
+    assert isinstance(caught.value.cause, cause), repr(caught.value.cause)
+    assert caught.value.outcome == outcome
+
+
 def sandbox_payments(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT count(*) FROM payments").fetchone()[0])
@@ -91,9 +103,9 @@ async def test_recorded_pending_before_the_post_then_succeeded(
         seen.append((entry.status, entry.idempotency_key, request.headers["Idempotency-Key"]))
 
     async with client_for(sandbox_app, Spy(sandbox_app, check)) as client:
-        payment = await operations.create_payment(
-            client, journal, "shop", visa("12.50"), clock=clock
-        )
+        sent = await operations.create_payment(client, journal, "shop", visa("12.50"), clock=clock)
+    payment = sent.result
+    assert (sent.idempotency_key, sent.resent, sent.journal_error) == (seen[0][1], False, None)
     [(status, recorded_key, sent_key)] = seen
     assert status == "pending"
     assert recorded_key == sent_key
@@ -117,28 +129,32 @@ async def test_given_idempotency_key_is_used_and_replays(
     again = await operations.create_payment(
         client, journal, "shop", visa(), clock=clock, idempotency_key="order-42"
     )
-    assert again.id == first.id
+    assert again.result.id == first.result.id
     assert [e.idempotency_key for e in journal.recent()] == ["order-42", "order-42"]
 
 
 async def test_a_decline_is_failed_with_its_payment(
     client: PaymentsClient, journal: Journal
 ) -> None:
-    with pytest.raises(CardError) as caught:
+    with fails_with(CardError, "refused") as caught:
         await operations.create_payment(
             client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
         )
+    decline = caught.value.cause
+    assert isinstance(decline, CardError)
     [entry] = journal.recent()
     assert entry.status == "failed"
-    assert entry.error == str(caught.value)
-    assert entry.payment_id == caught.value.payment_id is not None
+    assert entry.error == str(decline)
+    assert entry.payment_id == decline.payment_id is not None
     assert entry.response is None
 
 
 async def test_refunds_record_the_payment_and_currency(
     client: PaymentsClient, journal: Journal
 ) -> None:
-    payment = await operations.create_payment(client, journal, "shop", visa("30.00"), clock=clock)
+    payment = (
+        await operations.create_payment(client, journal, "shop", visa("30.00"), clock=clock)
+    ).result
     partial = await operations.create_refund(
         client,
         journal,
@@ -149,8 +165,8 @@ async def test_refunds_record_the_payment_and_currency(
     rest = await operations.create_refund(
         client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
     )
-    assert rest.amount == Decimal("20.00")
-    with pytest.raises(InvalidRequestError) as caught:
+    assert rest.result.amount == Decimal("20.00")
+    with fails_with(InvalidRequestError, "refused") as caught:
         await operations.create_refund(
             client,
             journal,
@@ -159,16 +175,17 @@ async def test_refunds_record_the_payment_and_currency(
             clock=clock,
         )
     failed, second, first = journal.refunds_for(payment.id)
-    assert (first.object_id, first.amount, first.currency) == (partial.id, Decimal("10.00"), "USD")
-    assert (second.object_id, str(second.amount), second.status) == (rest.id, "20.00", "succeeded")
+    assert (first.object_id, first.amount, first.currency) == (
+        partial.result.id,
+        Decimal("10.00"),
+        "USD",
+    )
+    assert (second.object_id, str(second.amount), second.status) == (
+        rest.result.id,
+        "20.00",
+        "succeeded",
+    )
     assert (failed.status, failed.error, failed.object_id) == ("failed", str(caught.value), None)
-
-
-def test_only_the_same_request_gets_the_unknown_attempts_key_again() -> None:
-    unknown = operations.Attempt(visa(), "c0ffee00-0000-4000-8000-000000000001")
-    assert operations.idempotency_key_for(visa(), unknown) == unknown.idempotency_key
-    assert operations.idempotency_key_for(visa("5.00"), unknown) != unknown.idempotency_key
-    assert operations.idempotency_key_for(visa(), None) != unknown.idempotency_key
 
 
 async def test_check_key_accepts_the_sandbox_key_and_refuses_another(
@@ -182,9 +199,11 @@ async def test_check_key_accepts_the_sandbox_key_and_refuses_another(
 
 async def test_refused_connection_is_failed_not_unknown(journal: Journal) -> None:
     async with PaymentsClient("http://127.0.0.1:9/v1", "sk_test_x1234567", max_retries=0) as client:
-        with pytest.raises(APIConnectionError) as caught:
+        with fails_with(APIConnectionError, "not_sent") as caught:
             await operations.create_payment(client, journal, "shop", visa(), clock=clock)
-    assert caught.value.may_have_reached_server is False
+    refused = caught.value.cause
+    assert isinstance(refused, APIConnectionError)
+    assert refused.may_have_reached_server is False
     [entry] = journal.recent()
     assert entry.status == "failed"
 
@@ -208,14 +227,16 @@ async def test_unknown_outcome_then_retry_leaves_one_payment(
     faulty, healthy = create_app(db, faults=faults), create_app(db)
     try:
         async with client_for(faulty) as client:
-            with pytest.raises(error) as caught:
+            with fails_with(error, "unknown") as caught:
                 await operations.create_payment(client, journal, "shop", visa(), clock=clock)
-        assert caught.value.outcome_unknown
+        assert getattr(caught.value.cause, "outcome_unknown", False)
         [entry] = journal.unknown()
-        assert entry.error == str(caught.value)
+        assert entry.error == str(caught.value.cause)
         assert sandbox_payments(db) == stored_before_retry
         async with client_for(healthy) as client:
-            payment = await operations.retry(client, journal, "shop", entry.id, clock=clock)
+            payment = (
+                await operations.retry(client, journal, "shop", entry.id, clock=clock)
+            ).result
             with pytest.raises(NotRetryableError, match="already succeeded"):
                 await operations.retry(client, journal, "shop", entry.id, clock=clock)
         assert sandbox_payments(db) == 1
@@ -236,21 +257,23 @@ async def test_resending_an_unknown_request_with_its_key_settles_that_entry(
     faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
     try:
         async with client_for(faulty) as client:
-            with pytest.raises(APIConnectionError):
+            with fails_with(APIConnectionError, "unknown"):
                 await operations.create_payment(
                     client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
                 )
         [unknown] = journal.unknown()
         async with client_for(healthy) as client:
             # Another request under the same key is not that entry: journaled on its own.
-            with pytest.raises(PaymentsError):
+            with fails_with(PaymentsError, "refused"):
                 await operations.create_payment(
                     client, journal, "shop", visa("1.00"), clock=clock, idempotency_key="order-9"
                 )
             assert journal.count() == 2
-            payment = await operations.create_payment(
+            sent = await operations.create_payment(
                 client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
             )
+        payment = sent.result
+        assert (sent.entry_id, sent.resent) == (unknown.id, True)
         settled = journal.get(unknown.id)
         assert settled is not None
         assert (settled.status, settled.payment_id) == ("succeeded", payment.id)
@@ -266,15 +289,17 @@ async def test_retry_of_a_dropped_refund(tmp_path: Path, journal: Journal) -> No
     faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
     try:
         async with client_for(healthy) as client:
-            payment = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+            payment = (
+                await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+            ).result
         async with client_for(faulty) as client:
-            with pytest.raises(APIConnectionError):
+            with fails_with(APIConnectionError, "unknown"):
                 await operations.create_refund(
                     client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
                 )
         [entry] = journal.unknown()
         async with client_for(healthy) as client:
-            refund = await operations.retry(client, journal, "shop", entry.id, clock=clock)
+            refund = (await operations.retry(client, journal, "shop", entry.id, clock=clock)).result
             # Had the retry been a new refund, the fully refunded payment would refuse it.
             assert (await client.get_payment(payment.id)).amount_refunded == Decimal("100.00")
         assert refund.payment_id == payment.id
@@ -285,12 +310,36 @@ async def test_retry_of_a_dropped_refund(tmp_path: Path, journal: Journal) -> No
 
 
 class Hang(httpx.AsyncBaseTransport):
+    """Never answers; `entered` is set once a request is being sent."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.entered.set()
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
 
 async def test_cancelled_wait_is_unknown(journal: Journal) -> None:
+    hang = Hang()
+    async with PaymentsClient(BASE_URL, "sk_test_x1234567", transport=hang) as client:
+        task = asyncio.create_task(
+            operations.create_payment(client, journal, "shop", visa(), clock=clock)
+        )
+        await hang.entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    [entry] = journal.unknown()
+    assert entry.error is not None
+    assert "CancelledError" in entry.error
+
+
+async def test_cancelled_after_journaling_but_before_sending_becomes_unknown(
+    journal: Journal,
+) -> None:
+    """Cancelled at any await after the entry was written: never left pending for good."""
     async with PaymentsClient(BASE_URL, "sk_test_x1234567", transport=Hang()) as client:
         task = asyncio.create_task(
             operations.create_payment(client, journal, "shop", visa(), clock=clock)
@@ -300,9 +349,9 @@ async def test_cancelled_wait_is_unknown(journal: Journal) -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    [entry] = journal.unknown()
-    assert entry.error is not None
-    assert "CancelledError" in entry.error
+    journal.recover_abandoned(now=NOW)
+    [entry] = journal.recent()
+    assert entry.status == "unknown"
 
 
 async def test_retry_of_a_missing_entry(client: PaymentsClient, journal: Journal) -> None:
@@ -318,7 +367,7 @@ async def test_retry_through_another_profile_is_refused_and_sends_nothing(
     sent: list[httpx.Request] = []
     try:
         async with client_for(faulty) as client:
-            with pytest.raises(APIConnectionError):
+            with fails_with(APIConnectionError, "unknown"):
                 await operations.create_payment(
                     client, journal, "sandbox", visa(), clock=clock, idempotency_key="order-1"
                 )
@@ -348,16 +397,16 @@ async def test_the_api_key_is_never_in_the_journal(
     sandbox_app: FastAPI, client: PaymentsClient, journal: Journal, tmp_path: Path
 ) -> None:
     key: str = sandbox_app.state.api_key
-    payment = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+    payment = (await operations.create_payment(client, journal, "shop", visa(), clock=clock)).result
     await operations.create_refund(
         client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
     )
-    with pytest.raises(CardError):
+    with fails_with(CardError, "refused"):
         await operations.create_payment(
             client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
         )
     async with client_for(sandbox_app, key=key + "x") as bad:
-        with pytest.raises(PaymentsError):
+        with fails_with(PaymentsError, "refused"):
             await operations.create_payment(bad, journal, "shop", visa(), clock=clock)
     journal.export_csv("", tmp_path / "export.csv")
     files = [p for p in tmp_path.iterdir() if p.name.startswith(("journal", "export"))]
@@ -366,3 +415,210 @@ async def test_the_api_key_is_never_in_the_journal(
         data = path.read_bytes()
         assert key.encode() not in data, path
         assert key[-12:].encode() not in data, path
+
+
+# --- exactly once: re-running a request settles its unknown attempt -------------------
+
+
+async def _leave_unknown(db: Path, journal: Journal, request: PaymentCreate, profile: str) -> int:
+    """Send `request` through a sandbox that drops the answer after committing it."""
+    faulty = create_app(db, faults=Faults(drop_after_commit=1.0))
+    try:
+        async with client_for(faulty) as client:
+            with fails_with(APIConnectionError, "unknown"):
+                await operations.create_payment(client, journal, profile, request, clock=clock)
+    finally:
+        faulty.state.store.close()
+    [entry] = journal.unknown(profile=profile)
+    return entry.id
+
+
+@pytest.fixture
+async def healthy(tmp_path: Path) -> AsyncIterator[FastAPI]:
+    app = create_app(tmp_path / "sandbox.db")
+    yield app
+    app.state.store.close()
+
+
+async def test_an_identical_request_resends_the_unknown_attempt_with_its_key(
+    tmp_path: Path, journal: Journal, healthy: FastAPI
+) -> None:
+    db = tmp_path / "sandbox.db"
+    entry_id = await _leave_unknown(db, journal, visa(), "shop")
+    unknown = journal.get(entry_id)
+    assert unknown is not None
+    assert await operations.find_unsettled(journal, "shop", visa(), clock=clock) == unknown
+    async with client_for(healthy) as client:
+        sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+    assert (sent.entry_id, sent.idempotency_key, sent.resent) == (
+        entry_id,
+        unknown.idempotency_key,
+        True,
+    )
+    assert sandbox_payments(db) == 1
+    assert journal.count() == 1
+    assert [e.status for e in journal.recent()] == ["succeeded"]
+
+
+async def test_new_makes_a_separate_operation(
+    tmp_path: Path, journal: Journal, healthy: FastAPI
+) -> None:
+    db = tmp_path / "sandbox.db"
+    entry_id = await _leave_unknown(db, journal, visa(), "shop")
+    async with client_for(healthy) as client:
+        sent = await operations.create_payment(
+            client, journal, "shop", visa(), clock=clock, new=True
+        )
+    assert sent.entry_id != entry_id and not sent.resent
+    assert sandbox_payments(db) == 2
+    still = journal.get(entry_id)
+    assert still is not None and still.status == "unknown"
+
+
+async def test_settled_entries_other_profiles_and_old_attempts_are_never_reused(
+    tmp_path: Path, journal: Journal, healthy: FastAPI
+) -> None:
+    db = tmp_path / "sandbox.db"
+    await _leave_unknown(db, journal, visa("5.00"), "other")
+    async with client_for(healthy) as client:
+        paid = [
+            await operations.create_payment(client, journal, "shop", visa("5.00"), clock=clock)
+            for _ in range(2)
+        ]
+        for _ in range(2):
+            with fails_with(CardError, "refused"):
+                await operations.create_payment(
+                    client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
+                )
+    # Paying the same amount twice on purpose pays twice; another profile's unknown
+    # attempt stays for that profile.
+    assert paid[0].result.id != paid[1].result.id
+    assert not any(sent.resent for sent in paid)
+    assert sandbox_payments(db) == 5
+    assert len(journal.unknown(profile="other")) == 1
+    day_later = NOW + operations_window()
+    assert (
+        await operations.find_unsettled(journal, "other", visa("5.00"), clock=lambda: day_later)
+        is None
+    )
+
+
+def operations_window() -> timedelta:
+    from console.journal import RESEND_WINDOW
+
+    return RESEND_WINDOW + timedelta(seconds=1)
+
+
+async def test_a_resend_that_cannot_reach_the_api_stays_unknown(
+    tmp_path: Path, journal: Journal, healthy: FastAPI
+) -> None:
+    db = tmp_path / "sandbox.db"
+    entry_id = await _leave_unknown(db, journal, visa(), "shop")
+    before = journal.get(entry_id)
+    assert before is not None
+    async with PaymentsClient("http://127.0.0.1:9/v1", "sk_test_x1234567", max_retries=0) as down:
+        with fails_with(APIConnectionError, "unknown") as caught:
+            await operations.create_payment(down, journal, "shop", visa(), clock=clock)
+        assert caught.value.resent
+        with fails_with(APIConnectionError, "unknown"):
+            await operations.retry(down, journal, "shop", entry_id, clock=clock)
+    after = journal.get(entry_id)
+    assert after is not None
+    assert (after.status, after.idempotency_key) == ("unknown", before.idempotency_key)
+    assert after.error is not None and "still unknown" in after.error
+    async with client_for(healthy) as client:
+        sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+    assert sent.entry_id == entry_id
+    assert sandbox_payments(db) == 1
+
+
+async def test_a_key_still_in_use_is_unknown_not_failed(tmp_path: Path, journal: Journal) -> None:
+    slow = create_app(tmp_path / "sandbox.db", faults=Faults(latency_ms=500))
+    try:
+        async with client_for(slow) as client:
+            first = asyncio.create_task(client.create_payment(visa(), idempotency_key="order-busy"))
+            await asyncio.sleep(0.1)
+            with fails_with(PaymentsError, "unknown"):
+                await operations.create_payment(
+                    client, journal, "shop", visa(), clock=clock, idempotency_key="order-busy"
+                )
+            await first
+        [entry] = journal.recent()
+        assert entry.status == "unknown"
+    finally:
+        slow.state.store.close()
+
+
+class LockJournalOnRequest(httpx.AsyncBaseTransport):
+    """Lets the sandbox answer, while another connection holds the journal's write lock."""
+
+    def __init__(self, app: FastAPI, journal_path: Path) -> None:
+        self.inner = httpx.ASGITransport(app)
+        self.holder = sqlite3.connect(journal_path, isolation_level=None)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.holder.execute("BEGIN EXCLUSIVE")
+        return await self.inner.handle_async_request(request)
+
+    def release(self) -> None:
+        self.holder.execute("ROLLBACK")
+        self.holder.close()
+
+
+async def test_the_answer_survives_a_locked_journal_and_settles_on_the_next_run(
+    tmp_path: Path, healthy: FastAPI
+) -> None:
+    path = tmp_path / "locked.sqlite3"
+    with Journal(path, busy_timeout_ms=50) as journal:
+        locker = LockJournalOnRequest(healthy, path)
+        async with client_for(healthy, locker) as client:
+            sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+        locker.release()
+        assert sent.journal_error is not None
+        assert "could not record the result" in sent.journal_error
+        assert "database is locked" in sent.journal_error
+        [entry] = journal.recent()
+        assert entry.status == "pending"  # its answer is not written...
+        assert journal.recover_abandoned(now=NOW) == 1  # ...and nobody is sending it
+        async with client_for(healthy) as client:
+            again = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+    assert (again.result.id, again.entry_id, again.resent) == (sent.result.id, entry.id, True)
+    assert sandbox_payments(tmp_path / "sandbox.db") == 1
+
+
+async def test_a_journal_that_cannot_record_the_request_sends_nothing(
+    tmp_path: Path, healthy: FastAPI
+) -> None:
+    path = tmp_path / "locked.sqlite3"
+    sent: list[httpx.Request] = []
+    with Journal(path, busy_timeout_ms=50) as journal:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            async with client_for(healthy, Spy(healthy, sent.append)) as client:
+                with fails_with(operations.JournalWriteError, "not_sent") as caught:
+                    await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert str(path) in str(caught.value)
+        assert journal.count() == 0
+    assert sent == []
+
+
+async def test_key_shaped_text_is_refused_before_anything(
+    sandbox_app: FastAPI, journal: Journal
+) -> None:
+    from console.safe_text import KeyInFieldError
+
+    sent: list[httpx.Request] = []
+    pasted = "sk_live_" + "a1" * 12
+    request = PaymentCreate(
+        amount=Decimal("1.00"), currency="USD", source="tok_visa", description=f"for {pasted}"
+    )
+    async with client_for(sandbox_app, Spy(sandbox_app, sent.append)) as client:
+        with pytest.raises(KeyInFieldError) as caught:
+            await operations.create_payment(client, journal, "shop", request, clock=clock)
+    assert "description" in str(caught.value)
+    assert pasted not in str(caught.value)
+    assert (journal.count(), sent) == (0, [])

@@ -28,6 +28,15 @@ async def open_screen(pilot: Pilot[Any], screen_type: type[ScreenT], *keys: str)
     return screen
 
 
+async def wait_for_groups(pilot: Pilot[Any], *groups: str) -> None:
+    """Let the workers of `groups` finish (others, e.g. a request held by a gate, may run on)."""
+    await pilot.pause()
+    workers = [worker for worker in pilot.app.workers if worker.group in groups]
+    if workers:  # (an empty list would mean every worker)
+        await pilot.app.workers.wait_for_complete(workers)
+    await pilot.pause()
+
+
 def text_of(where: Pilot[Any] | DOMNode, selector: str) -> str:
     """The text a widget shows, looked up in a screen (or a pilot's current screen)."""
     node = where.app.screen if isinstance(where, Pilot) else where

@@ -34,7 +34,7 @@ async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness
             "pay_0001",
             "USD 100.00",
             "SUCCEEDED",
-            "2026-03-02 14:30:37 UTC",
+            "2026-03-02 14:31:51 UTC",  # the sandbox clock (it ticks on every reading)
             "Order #1001",
             "Refunded      USD 25.00 (remaining USD 75.00)",
         ):
@@ -57,7 +57,9 @@ async def test_coming_back_after_a_refund_shows_the_new_figures(harness: Harness
         await seed_activity(app)
         screen = await find(pilot, "pay_0001")
         await open_screen(pilot, RefundScreen, "r")
-        await pilot.press("backspace", *"30", "enter", "y")
+        await pilot.press("backspace", *"30", "enter")
+        await settle(pilot)  # the confirmation comes once the journal was looked up
+        await pilot.press("y")
         await settle(pilot)
         assert "Remaining now USD 45.00" in text_of(app.screen, "#refund-result")
         await pilot.press("escape")

@@ -28,9 +28,8 @@ async def record_activity(harness: Harness) -> None:
 
     async def pay(amount: str, source: str = "tok_visa") -> str:
         request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
-        return (
-            await operations.create_payment(client, journal, "sandbox", request, clock=clock)
-        ).id
+        sent = await operations.create_payment(client, journal, "sandbox", request, clock=clock)
+        return sent.result.id
 
     async def refund(payment_id: str, amount: str) -> None:
         request = RefundCreate(payment_id=payment_id, amount=Decimal(amount))
@@ -39,8 +38,10 @@ async def record_activity(harness: Harness) -> None:
     first = await pay("100.00")
     await pay("25.50")
     await refund(first, "40.00")
-    with pytest.raises(CardError):
+    with pytest.raises(operations.OperationFailed) as declined:
         await pay("19.99", source="tok_chargeDeclined")
+    assert isinstance(declined.value.cause, CardError)
+    assert declined.value.outcome == "refused"
     third = await pay("250.00")
     await refund(third, "25.00")
 
@@ -193,10 +194,12 @@ async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
 
 async def test_a_row_without_payment_id_says_so(harness: Harness) -> None:
     request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
-    with pytest.raises(APIConnectionError):
+    with pytest.raises(operations.OperationFailed) as failed:
         await operations.create_payment(
             unreachable_client(), harness.journal, "sandbox", request, clock=harness.console_clock
         )
+    assert isinstance(failed.value.cause, APIConnectionError)
+    assert failed.value.outcome == "not_sent"
     async with harness.app().run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_screen(pilot, HistoryScreen, "h")
         await pilot.press("down", "enter")

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from decimal import Decimal
+
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from console.app import PaymentsConsoleApp
+from console.display import local_time
+from console.journal import JournalEntry
 from console.sandbox.faults import Faults
-from console.screens.confirm import ConfirmScreen
+from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.home import HomeScreen
-from console.screens.new_payment import NewPaymentScreen, validate_payment
+from console.screens.new_payment import ASK, NewPaymentScreen, validate_payment
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
 from console.widgets.currency import CurrencySelect, find_currency
 from console.widgets.panels import ErrorPanel
 from screenshots.scenarios import SIZE, Harness, settle, take_payment
-from tests.tui.helpers import field_error, gated_client, payments_in_sandbox, unreachable_client
+from tests.tui.helpers import (
+    field_error,
+    gated_client,
+    payments_in_sandbox,
+    unreachable_client,
+    wait_for_groups,
+)
 
 
 def form(screen: NewPaymentScreen) -> dict[str, str]:
@@ -26,7 +39,7 @@ async def test_create_confirm_details_copy(harness: Harness) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await take_payment(pilot, "100", "tok_visa", "Order #1001", confirm=False)
-        assert isinstance(app.screen, ConfirmScreen)
+        assert type(app.screen) is ConfirmScreen
         assert app.screen.message == "Charge USD 100.00 to tok_visa"
         await pilot.press("y")
         await settle(pilot)
@@ -67,8 +80,8 @@ async def test_enter_on_the_last_field_submits(harness: Harness) -> None:
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"7.50", "enter", "tab", *"tok_amex", "enter", "T", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await settle(pilot)  # the confirmation comes once the journal was looked up
+        assert type(app.screen) is ConfirmScreen
         assert app.screen.message == "Charge USD 7.50 to tok_amex"
 
 
@@ -140,7 +153,7 @@ async def test_validation_appears_under_the_field_as_you_type(harness: Harness) 
         await pilot.pause()
         assert field_error(screen, "amount") == "JPY has no minor unit: enter a whole amount"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, NewPaymentScreen)  # no confirmation for a bad form
         assert field_error(screen, "source").startswith("source is required")
         assert app.focused is screen.query_one("#amount", Input)
@@ -182,7 +195,7 @@ async def test_the_form_locks_while_the_request_runs(harness: Harness) -> None:
         assert screen.query_one("#payment-form").disabled
         assert screen.query_one("#payment-progress").display
         await pilot.press("ctrl+s", "enter")
-        await pilot.pause()
+        await wait_for_groups(pilot, ASK)  # not the payment: the gate holds it
         assert app.screen is screen  # no second confirmation
         transport.gate.set()
         await settle(pilot)
@@ -289,21 +302,104 @@ async def test_an_unknown_outcome_is_recorded_and_a_retry_charges_once(harness: 
     assert payments_in_sandbox(harness) == 1
 
 
-async def test_resubmitting_after_an_unknown_outcome_reuses_the_key(harness: Harness) -> None:
+async def pay_with_unknown_outcome(
+    harness: Harness, app: PaymentsConsoleApp, pilot: Pilot[None]
+) -> JournalEntry:
+    """USD 19.99 to tok_amex through a sandbox that drops the answer after charging, then
+    back on a working client (the form still filled in); returns the unknown entry."""
     dropping = harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
-    app = harness.app(client=dropping)
+    assert app.ctx.profile is not None
+    await app.use_client(app.ctx.profile, dropping)
+    await settle(pilot)
+    await take_payment(pilot, "19.99", "tok_amex")
+    assert isinstance(app.screen, NewPaymentScreen)
+    assert str(app.screen.query_one(ErrorPanel).content).startswith("Outcome unknown")
+    [entry] = harness.journal.unknown()
+    assert payments_in_sandbox(harness) == 1  # it did reach the server
+    await app.use_client(app.ctx.profile, harness.client())  # the sandbox recovers
+    return entry
+
+
+async def resubmit(pilot: Pilot[None], entry: JournalEntry) -> ResendConfirmScreen:
+    """ctrl+s on the same form: the question offers to settle `entry`."""
+    await pilot.press("ctrl+s")
+    await settle(pilot)  # the journal is looked up before the question
+    question = pilot.app.screen
+    assert isinstance(question, ResendConfirmScreen)
+    assert question.message.startswith(
+        "Charge USD 19.99 to tok_amex\n\n"
+        f"An identical payment of {local_time(entry.created_at, UTC)} has an unknown outcome."
+    )
+    return question
+
+
+async def test_resubmitting_after_an_unknown_outcome_settles_it_with_its_key(
+    harness: Harness,
+) -> None:
+    app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await take_payment(pilot, "19.99", "tok_amex")
-        assert app.ctx.profile is not None
-        await app.use_client(app.ctx.profile, harness.client())
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "same idempotency key" in app.screen.message
+        entry = await pay_with_unknown_outcome(harness, app, pilot)
+        await resubmit(pilot, entry)
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, PaymentDetailScreen)
-        assert app.screen.payment_id == "pay_0001"
-    assert len(harness.journal.recent()) == 1
+        assert app.screen.payment_id == "pay_0001"  # the payment the lost answer was about
+    [settled] = harness.journal.recent()
+    assert (settled.id, settled.idempotency_key, settled.status, settled.payment_id) == (
+        entry.id,
+        entry.idempotency_key,
+        "succeeded",
+        "pay_0001",
+    )
     assert payments_in_sandbox(harness) == 1
+
+
+async def test_a_after_an_unknown_outcome_makes_a_separate_payment(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        entry = await pay_with_unknown_outcome(harness, app, pilot)
+        await resubmit(pilot, entry)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        assert app.screen.payment_id == "pay_0002"
+    new, old = harness.journal.recent()
+    assert (old.id, old.status) == (entry.id, "unknown")  # only its own key settles it
+    assert (new.status, new.payment_id) == ("succeeded", "pay_0002")
+    assert new.idempotency_key != entry.idempotency_key
+    assert payments_in_sandbox(harness) == 2
+
+
+async def test_n_after_an_unknown_outcome_sends_nothing(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        entry = await pay_with_unknown_outcome(harness, app, pilot)
+        await resubmit(pilot, entry)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewPaymentScreen)
+    [still] = harness.journal.recent()
+    assert (still.id, still.status) == (entry.id, "unknown")
+    assert payments_in_sandbox(harness) == 1
+
+
+async def test_a_different_payment_after_an_unknown_outcome_is_a_plain_confirmation(
+    harness: Harness,
+) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        entry = await pay_with_unknown_outcome(harness, app, pilot)
+        amount = app.screen.query_one("#amount", Input)
+        amount.focus()
+        amount.value = "20.00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen) is ConfirmScreen  # not an identical request
+        assert app.screen.message == "Charge USD 20.00 to tok_amex"
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+    new, old = harness.journal.recent()
+    assert (old.id, old.status) == (entry.id, "unknown")
+    assert (new.status, new.amount) == ("succeeded", Decimal("20.00"))
+    assert payments_in_sandbox(harness) == 2

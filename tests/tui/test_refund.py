@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,10 @@ from textual.widgets import Input, Static
 from console.api.errors import CardError
 from console.api.models import Payment, PaymentCreate, RefundCreate
 from console.app import PaymentsConsoleApp
+from console.display import local_time
+from console.journal import JournalEntry
 from console.sandbox.faults import Faults
-from console.screens.confirm import ConfirmScreen
+from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import LiveRefundConfirmScreen, RefundScreen
 from screenshots.scenarios import SIZE, Harness, settle
@@ -53,8 +56,9 @@ async def test_full_refund_from_home_is_r_id_enter_enter_y(harness: Harness) -> 
         assert isinstance(pilot.app.screen, RefundScreen)
         assert pilot.app.screen.query_one("#refund-amount", Input).value == "100.00"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # the confirmation comes once the journal was looked up
         assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert not isinstance(pilot.app.screen, ResendConfirmScreen)
         assert text_of(pilot, "#confirm-message") == (
             "Refund USD 100.00 of pay_0001 (paid USD 100.00, refunded so far USD 0.00)"
         )
@@ -83,15 +87,35 @@ async def open_refund(pilot: Pilot[None], payment_id: str) -> RefundScreen:
     return await open_screen(pilot, RefundScreen, "r", *payment_id, "enter")
 
 
-async def confirm(pilot: Pilot[None]) -> str:
-    """Enter in the amount field, then `y`; returns the confirmation's text."""
+async def confirm(
+    pilot: Pilot[None], question: type[ConfirmScreen] = ConfirmScreen, answer: str = "y"
+) -> str:
+    """Enter in the amount field, then `answer` to a `question` (exactly that type: a plain
+    confirmation unless told); returns the confirmation's text."""
     await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ConfirmScreen)
+    await settle(pilot)  # the confirmation comes once the journal was looked up
+    assert type(pilot.app.screen) is question
     message = text_of(pilot, "#confirm-message")
-    await pilot.press("y")
+    await pilot.press(answer)
     await settle(pilot)
     return message
+
+
+async def refund_with_unknown_outcome(
+    harness: Harness, app: PaymentsConsoleApp, pilot: Pilot[None], payment_id: str
+) -> JournalEntry:
+    """USD 10.00 of `payment_id` through a sandbox that drops the answer after making the
+    refund, then back on a working client; returns the refund's (unknown) journal entry."""
+    await open_refund(pilot, payment_id)
+    await pilot.press(*"10")
+    await use(app, harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0))
+    await confirm(pilot)  # the refund is made, its answer lost
+    assert text_of(pilot, "#refund-error").startswith("Outcome unknown")
+    (entry,) = harness.journal.refunds_for(payment_id)
+    assert entry.status == "unknown"
+    assert await refunded(harness, payment_id) == Decimal("10.00")
+    await use(app, harness.client())
+    return entry
 
 
 async def test_partial_refund_then_the_rest(harness: Harness) -> None:
@@ -131,7 +155,7 @@ async def test_amount_refused_before_sending(harness: Harness, typed: str, messa
         await pilot.press("backspace", *typed)
         assert field_error(pilot, "refund-amount") == message
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert pilot.app.screen is screen  # no confirmation
         assert screen.query_one("#refund-amount", Input).value == typed
     assert harness.journal.count() == 0
@@ -252,7 +276,11 @@ async def test_escape_while_refunding_stays_until_the_outcome_is_known(harness: 
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
         transport.gate.clear()
-        await pilot.press("enter", "y")
+        await pilot.press("enter")
+        await settle(pilot)  # the confirmation (no request is sent before it)
+        question = app.screen
+        assert isinstance(question, ConfirmScreen)
+        await pilot.press("y")
         await pilot.pause()
         assert app.screen is screen
         await pilot.press("escape")
@@ -272,21 +300,44 @@ async def test_unknown_outcome_is_sent_again_with_the_same_key(harness: Harness)
     payment = await pay(harness)
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_refund(pilot, payment.id)
-        await pilot.press(*"10")
-        await use(
-            app, harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
+        entry = await refund_with_unknown_outcome(harness, app, pilot, payment.id)
+        message = await confirm(pilot, ResendConfirmScreen)  # the same refund again: y
+        assert message.startswith(
+            "Refund USD 10.00 of pay_0001 (paid USD 100.00, refunded so far USD 0.00)\n\n"
+            f"An identical refund of {local_time(entry.created_at, UTC)} has an unknown outcome."
         )
-        await confirm(pilot)  # the refund is made, its answer lost
-        assert text_of(pilot, "#refund-error").startswith("Outcome unknown")
-        (entry,) = harness.journal.refunds_for(payment.id)
-        assert entry.status == "unknown"
-        await use(app, harness.client())
-        await confirm(pilot)  # the same refund again
         assert "Remaining now USD 90.00" in text_of(pilot, "#refund-result")
     (again,) = harness.journal.refunds_for(payment.id)  # the same entry, settled
-    assert (again.id, again.status) == (entry.id, "succeeded")
+    assert (again.id, again.idempotency_key, again.status) == (
+        entry.id,
+        entry.idempotency_key,
+        "succeeded",
+    )
     assert await refunded(harness, payment.id) == Decimal("10.00")
+
+
+async def test_an_unknown_refund_can_be_sent_as_a_new_one(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        entry = await refund_with_unknown_outcome(harness, app, pilot, payment.id)
+        await confirm(pilot, ResendConfirmScreen, answer="a")  # a separate, new refund
+        assert "refund_0002: USD 10.00 of pay_0001 (succeeded)" in text_of(pilot, "#refund-result")
+    new, old = harness.journal.refunds_for(payment.id)
+    assert (old.id, old.status) == (entry.id, "unknown")  # only its own key settles it
+    assert (new.status, new.object_id) == ("succeeded", "refund_0002")
+    assert new.idempotency_key != entry.idempotency_key
+    assert await refunded(harness, payment.id) == Decimal("20.00")
+
+
+async def test_the_remaining_amount_after_a_new_refund_is_the_apis(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await refund_with_unknown_outcome(harness, app, pilot, payment.id)
+        await confirm(pilot, ResendConfirmScreen, answer="a")
+        assert await refunded(harness, payment.id) == Decimal("20.00")
+        assert "Remaining now USD 80.00" in text_of(pilot, "#refund-result")
 
 
 async def test_live_mode_asks_to_type_the_amount_again(harness: Harness) -> None:
@@ -294,7 +345,7 @@ async def test_live_mode_asks_to_type_the_amount_again(harness: Harness) -> None
     async with harness.app(mode="live").run_test(size=SIZE) as pilot:
         await open_refund(pilot, payment.id)
         await pilot.press(*"50", "enter")
-        await pilot.pause()
+        await settle(pilot)  # the confirmation comes once the journal was looked up
         question = pilot.app.screen
         assert isinstance(question, LiveRefundConfirmScreen)
         await pilot.press("y", *"5", "enter")  # y alone does not confirm in live mode
@@ -313,7 +364,11 @@ async def test_cancelled_confirmation_sends_nothing(harness: Harness) -> None:
     payment = await pay(harness)
     async with harness.app().run_test(size=SIZE) as pilot:
         screen = await open_refund(pilot, payment.id)
-        await pilot.press("enter", "n")
+        await pilot.press("enter")
+        await settle(pilot)
+        question = pilot.app.screen
+        assert isinstance(question, ConfirmScreen)
+        await pilot.press("n")
         await settle(pilot)
         assert pilot.app.screen is screen
     assert harness.journal.count() == 0
