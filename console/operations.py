@@ -138,12 +138,8 @@ async def find_unsettled(
     journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
 ) -> JournalEntry | None:
     """The unknown entry that sending `request` (without `new`) would settle, if any."""
-    kind: Kind = "payment" if isinstance(request, PaymentCreate) else "refund"
-    now = clock()
-    await asyncio.to_thread(journal.recover_abandoned, now=now)
-    return await asyncio.to_thread(
-        journal.unsettled_like, kind, profile, request.to_wire(), now=now
-    )
+    kind, wire = _kind_and_wire(request)
+    return await _earlier_attempt(journal, clock, kind, profile, wire, key=None, new=False)
 
 
 async def find_unreported(
@@ -151,10 +147,12 @@ async def find_unreported(
 ) -> JournalEntry | None:
     """A succeeded entry of exactly `request` whose command was stopped before it showed
     the result (`report_later`): running the command again shows that one."""
-    kind: Kind = "payment" if isinstance(request, PaymentCreate) else "refund"
-    return await asyncio.to_thread(
-        journal.unreported_like, kind, profile, request.to_wire(), now=clock()
-    )
+    kind, wire = _kind_and_wire(request)
+    return await asyncio.to_thread(journal.unreported_like, kind, profile, wire, now=clock())
+
+
+def _kind_and_wire(request: PaymentCreate | RefundCreate) -> tuple[Kind, dict[str, Any]]:
+    return ("payment" if isinstance(request, PaymentCreate) else "refund"), request.to_wire()
 
 
 async def create_payment(
@@ -241,7 +239,9 @@ async def _journaled(
             refuse_key(field, value)
     chosen = key or new_idempotency_key()
     try:
-        earlier = await _earlier_attempt(journal, clock, request, key=key, new=new)
+        earlier = await _earlier_attempt(
+            journal, clock, request.kind, request.profile, request.wire, key=key, new=new
+        )
         if earlier is not None:
             chosen = earlier.idempotency_key
             await asyncio.to_thread(journal.record_retry, earlier.id, now=clock())
@@ -278,21 +278,25 @@ async def _journaled(
 
 
 async def _earlier_attempt(
-    journal: Journal, clock: Clock, request: _Request, *, key: str | None, new: bool
+    journal: Journal,
+    clock: Clock,
+    kind: Kind,
+    profile: str,
+    wire: dict[str, Any],
+    *,
+    key: str | None,
+    new: bool,
 ) -> JournalEntry | None:
-    """The unknown entry of this same request to send again (with its key), if any."""
+    """The unknown entry of this same request to send again (with its key), if any: the
+    one sent with `key` when given, else (unless `new`) the newest identical one."""
     now = clock()
     await asyncio.to_thread(journal.recover_abandoned, now=now)
     if key is not None:
-        same_key = await asyncio.to_thread(
-            journal.unknown_with_key, request.kind, key, request.profile
-        )
-        return next((entry for entry in same_key if entry.request == request.wire), None)
+        same_key = await asyncio.to_thread(journal.unknown_with_key, kind, key, profile)
+        return next((entry for entry in same_key if entry.request == wire), None)
     if new:
         return None
-    return await asyncio.to_thread(
-        journal.unsettled_like, request.kind, request.profile, request.wire, now=now
-    )
+    return await asyncio.to_thread(journal.unsettled_like, kind, profile, wire, now=now)
 
 
 async def retry(

@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from console.api.client import PaymentsClient
     from console.journal import Journal, JournalEntry
     from console.operations import Sent
+
+_Result = TypeVar("_Result", Payment, Refund)
 
 
 def pay(args: argparse.Namespace) -> int:
@@ -59,23 +61,20 @@ def pay(args: argparse.Namespace) -> int:
     in_flight = common.InFlight("payment", retry_argv, given_key)
 
     async def send(client: PaymentsClient, journal: Journal) -> int:
-        shown = None if given_key or args.new else await _unshown(journal, profile, request)
-        if shown is not None:
-            payment = Payment.model_validate(shown.response)
-            _print_result(journal, shown.id, payment, args.json, _payment_lines(payment))
-            return EXIT_OK
-        in_flight.key = given_key or await _key_for(journal, profile, request, args.new)
-        sent = await create_payment(
-            client,
-            journal,
-            profile.name,
-            request,
-            clock=utc_now,
-            idempotency_key=in_flight.key,
-            report_later=True,
+        async def make(idempotency_key: str) -> Sent[Payment]:
+            return await create_payment(
+                client,
+                journal,
+                profile.name,
+                request,
+                clock=utc_now,
+                idempotency_key=idempotency_key,
+                report_later=True,
+            )
+
+        return await _once(
+            journal, profile, request, args, in_flight, make, Payment, _payment_lines
         )
-        _print_sent(journal, sent, args.json, _payment_lines(sent.result))
-        return EXIT_OK
 
     return _with_journal(profile, key, in_flight, send)
 
@@ -109,24 +108,23 @@ def refund(args: argparse.Namespace) -> int:
             request = RefundCreate(payment_id=args.payment_id, amount=amount)
         except ValidationError as exc:
             raise Failure(describe(exc)) from None
-        shown = None if given_key or args.new else await _unshown(journal, profile, request)
-        if shown is not None:
-            refund = Refund.model_validate(shown.response)
-            _print_result(journal, shown.id, refund, args.json, _refund_lines(refund, currency))
-            return EXIT_OK
-        in_flight.key = given_key or await _key_for(journal, profile, request, args.new)
-        sent = await create_refund(
-            client,
-            journal,
-            profile.name,
-            request,
-            clock=utc_now,
-            idempotency_key=in_flight.key,
-            currency=currency,
-            report_later=True,
-        )
-        _print_sent(journal, sent, args.json, _refund_lines(sent.result, currency))
-        return EXIT_OK
+
+        async def make(idempotency_key: str) -> Sent[Refund]:
+            return await create_refund(
+                client,
+                journal,
+                profile.name,
+                request,
+                clock=utc_now,
+                idempotency_key=idempotency_key,
+                currency=currency,
+                report_later=True,
+            )
+
+        def lines(refund: Refund) -> list[str]:
+            return _refund_lines(refund, currency)
+
+        return await _once(journal, profile, request, args, in_flight, make, Refund, lines)
 
     return _with_journal(profile, key, in_flight, send)
 
@@ -160,21 +158,37 @@ def _data_fields(*fields: tuple[str, str | None]) -> None:
         raise Failure(str(exc)) from None
 
 
-async def _unshown(
-    journal: Journal, profile: Profile, request: PaymentCreate | RefundCreate
-) -> JournalEntry | None:
-    """An identical request an earlier run of the command made but was stopped before
-    it could show (said on stderr): shown now instead of being made again."""
+async def _once(
+    journal: Journal,
+    profile: Profile,
+    request: PaymentCreate | RefundCreate,
+    args: argparse.Namespace,
+    in_flight: common.InFlight,
+    make: Callable[[str], Awaitable[Sent[_Result]]],
+    model: type[_Result],
+    lines: Callable[[_Result], list[str]],
+) -> int:
+    """Make `request` with `make(key)` and show it, exactly once: when an earlier run of
+    the command made it but was stopped before showing it, show that one instead; when an
+    identical one has an unknown outcome, re-send it with its key."""
     from console.operations import find_unreported
 
-    earlier = await find_unreported(journal, profile.name, request, clock=utc_now)
-    if earlier is not None:
+    shown = None
+    if in_flight.key is None and not args.new:
+        shown = await find_unreported(journal, profile.name, request, clock=utc_now)
+    if shown is not None:
         warn(
-            f"an earlier run of this command made this {earlier.kind} at "
-            f"{local_time(earlier.created_at)} (journal entry {earlier.id}) but was stopped "
+            f"an earlier run of this command made this {shown.kind} at "
+            f"{local_time(shown.created_at)} (journal entry {shown.id}) but was stopped "
             "before it could show it: here it is, not made again (use --new for another)"
         )
-    return earlier
+        result = model.model_validate(shown.response)
+        _print_result(journal, shown.id, result, args.json, lines(result))
+        return EXIT_OK
+    in_flight.key = in_flight.key or await _key_for(journal, profile, request, args.new)
+    sent = await make(in_flight.key)
+    _print_sent(journal, sent, args.json, lines(sent.result))
+    return EXIT_OK
 
 
 async def _key_for(

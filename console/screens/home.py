@@ -167,13 +167,7 @@ class HomeScreen(ConsoleScreen[None]):
 
         kind = "Refund" if isinstance(sent.result, Refund) else "Payment"
         self.notify(f"{kind} {sent.result.id}: {sent.result.status}", title="Retry answered")
-        if sent.journal_error:
-            self.notify(
-                f"{sent.journal_error}. It stays unknown here; u sends it again.",
-                title="Journal not updated",
-                severity="warning",
-                timeout=15,
-            )
+        self.warn_unrecorded(kind.lower(), sent.journal_error)
         self.load()
 
     def work_failed(self, group: str, error: BaseException) -> None:

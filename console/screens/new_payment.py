@@ -236,14 +236,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
             f"{money.format_amount(payment.amount, payment.currency)} charged",
             title="Payment succeeded",
         )
-        if sent.journal_error:
-            self.app.notify(
-                f"{sent.journal_error}. The payment went through; the journal entry is marked "
-                "unknown and settles when it is sent again (u on the home screen).",
-                title="Journal not updated",
-                severity="warning",
-                timeout=15,
-            )
+        self.warn_unrecorded("payment", sent.journal_error)
 
     def _failed(self, error: Exception) -> None:
         self._unlock()

@@ -360,14 +360,7 @@ class RefundScreen(ConsoleScreen[None]):
         self._progress(None)
         self._lock(False)
         self._refunded(figures, sent.result)
-        if sent.journal_error:
-            self.app.notify(
-                f"{sent.journal_error}. The refund went through; the journal entry is marked "
-                "unknown and settles when it is sent again (u on the home screen).",
-                title="Journal not updated",
-                severity="warning",
-                timeout=15,
-            )
+        self.warn_unrecorded("refund", sent.journal_error)
 
     def _refunded(self, figures: RefundFigures, refund: Refund) -> None:
         self.figures = after = figures.after(refund.amount)

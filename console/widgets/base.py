@@ -72,6 +72,18 @@ class ConsoleScreen(Screen[ResultT]):
         """A worker of `group` raised `error`; shown as a notification by default."""
         self.show_error(error)
 
+    def warn_unrecorded(self, what: str, journal_error: str | None) -> None:
+        """The API made the `what` (payment, refund) but the journal could not record it
+        (`journal_error`, None: it could): say so, and how it settles."""
+        if journal_error:
+            self.app.notify(
+                f"{journal_error}. The {what} went through; its journal entry becomes unknown "
+                "and settles when it is sent again (u on the home screen).",
+                title="Journal not updated",
+                severity="warning",
+                timeout=15,
+            )
+
     def show_error(self, error: BaseException) -> None:
         title, message = describe_error(error)
         self.notify(message, title=title, severity="error", timeout=8)

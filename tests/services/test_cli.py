@@ -7,14 +7,12 @@ outside the config and data dirs, so the leak scan covers everything the console
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,8 +24,8 @@ from console.config import Profile, Settings, data_dir, default_config_path, sav
 from console.journal import Journal, JournalEntry, default_journal_path
 from console.sandbox.faults import Faults
 from console.sandbox.server import SandboxServer
+from tests.services.cli_runner import Runner
 
-ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
 
 
@@ -35,50 +33,6 @@ UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     with SandboxServer(tmp_path_factory.mktemp("sandbox") / "sandbox.db") as server:
         yield server
-
-
-@dataclass
-class Runner:
-    """Runs `python -m console ...` with the test's dirs; remembers every output."""
-
-    home: Path
-    keyring_file: Path
-    outputs: list[str] = field(default_factory=list)
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
-            "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
-            "PYTHONPATH": str(ROOT),
-            "PYTHON_KEYRING_BACKEND": "tests.services.file_keyring.FileKeyring",
-            "CONSOLE_TEST_KEYRING_FILE": str(self.keyring_file),
-            "LANG": "C.UTF-8",
-            "TZ": "UTC",
-        }
-        return {**env, **extra}
-
-    def __call__(
-        self, *args: str, stdin: str | None = None, **env: str
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "console", *args],
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            env=self.env(**env),
-            cwd=self.home,
-            timeout=60,
-        )
-        self.outputs += [result.stdout, result.stderr]
-        return result
-
-    def ok(self, *args: str, stdin: str | None = None) -> str:
-        result = self(*args, stdin=stdin)
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        return result.stdout
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,8 @@ from console.journal import default_journal_path
 from console.paths import data_dir
 from console.sandbox.server import SandboxServer
 from screenshots.memory_keyring import MemoryKeyring
+from tests.services.cli_runner import Runner
 
-ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
 KEY = "sk_test_" + "Startup0" * 3
 NOT_A_DATABASE = b"these are my notes, not a database\n" * 40
@@ -52,41 +51,13 @@ PAY = ["pay", "--amount", "1", "--currency", "USD", "--source", "tok_visa"]
 REFUND = ["refund", "pay_startup", "--amount", "1"]
 
 
-@dataclass
-class Console:
-    """Runs `python -m console ...` with the test's HOME and XDG dirs."""
-
-    home: Path
-    keyring_file: Path
-
-    def __call__(self, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-        base = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
-            "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
-            "PYTHONPATH": str(ROOT),
-            "PYTHON_KEYRING_BACKEND": "tests.services.file_keyring.FileKeyring",
-            "CONSOLE_TEST_KEYRING_FILE": str(self.keyring_file),
-            "LANG": "C.UTF-8",
-            "TZ": "UTC",
-            "COLUMNS": "100",
-            "LINES": "30",
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "console", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**base, **env},
-            cwd=self.home,
-            timeout=60,
-        )
-
-
 @pytest.fixture
-def console(isolated_dirs: Path, tmp_path: Path) -> Console:
-    return Console(home=isolated_dirs, keyring_file=tmp_path / "test-keyring.json")
+def console(isolated_dirs: Path, tmp_path: Path) -> Runner:
+    return Runner(
+        home=isolated_dirs,
+        keyring_file=tmp_path / "test-keyring.json",
+        extra_env={"COLUMNS": "100", "LINES": "30"},
+    )
 
 
 def shown(stderr: str) -> str:
@@ -136,7 +107,7 @@ def a_profile() -> None:
 
 
 def test_the_console_leaves_a_journal_that_is_not_a_database_exactly_as_it_was(
-    console: Console,
+    console: Runner,
 ) -> None:
     path = default_journal_path()
     path.parent.mkdir(parents=True)
@@ -151,7 +122,7 @@ def test_the_console_leaves_a_journal_that_is_not_a_database_exactly_as_it_was(
 
 @pytest.mark.parametrize("command", [PAY, REFUND], ids=lambda argv: argv[0])
 def test_pay_and_refund_leave_a_journal_that_is_not_a_database_as_it_was(
-    console: Console, command: list[str]
+    console: Runner, command: list[str]
 ) -> None:
     a_profile()
     path = default_journal_path()
@@ -167,7 +138,7 @@ def test_pay_and_refund_leave_a_journal_that_is_not_a_database_as_it_was(
     ids=["status", "logout", "get"],
 )
 def test_commands_without_the_journal_do_not_touch_a_damaged_one(
-    console: Console, command: list[str], env: dict[str, str]
+    console: Runner, command: list[str], env: dict[str, str]
 ) -> None:
     a_profile()
     path = default_journal_path()
@@ -181,7 +152,7 @@ def test_commands_without_the_journal_do_not_touch_a_damaged_one(
 
 
 @pytest.mark.parametrize("command", [TUI, ["--sandbox"], PAY], ids=["console", "sandbox", "pay"])
-def test_a_file_where_the_data_dir_should_be(console: Console, command: list[str]) -> None:
+def test_a_file_where_the_data_dir_should_be(console: Runner, command: list[str]) -> None:
     if command == PAY:
         a_profile()
     blocker = data_dir()
@@ -194,21 +165,21 @@ def test_a_file_where_the_data_dir_should_be(console: Console, command: list[str
     assert blocker.read_bytes() == b"not a directory\n"
 
 
-def test_a_file_where_the_xdg_data_dir_should_be(console: Console) -> None:
+def test_a_file_where_the_xdg_data_dir_should_be(console: Runner) -> None:
     blocker = Path(os.environ["XDG_DATA_HOME"])
     blocker.write_bytes(b"x")
     one_line(console(), f"{blocker} is not a directory; move it aside")
     assert blocker.read_bytes() == b"x"
 
 
-def test_a_directory_where_the_journal_should_be(console: Console) -> None:
+def test_a_directory_where_the_journal_should_be(console: Runner) -> None:
     path = default_journal_path()
     (path / "inside").mkdir(parents=True)
     one_line(console(), str(path), "is a directory", "move it aside")
     assert [p.name for p in path.iterdir()] == ["inside"]
 
 
-def test_a_sandbox_database_that_is_not_one_is_left_as_it_was(console: Console) -> None:
+def test_a_sandbox_database_that_is_not_one_is_left_as_it_was(console: Runner) -> None:
     from console.sandbox.command import default_db_path
 
     path = default_db_path()
@@ -224,7 +195,7 @@ def test_a_sandbox_database_that_is_not_one_is_left_as_it_was(console: Console) 
     reason="root writes in read-only directories; the file-for-a-directory tests cover root",
 )
 @pytest.mark.parametrize("existing_journal", [False, True], ids=["fresh", "existing"])
-def test_a_read_only_data_dir(console: Console, existing_journal: bool) -> None:
+def test_a_read_only_data_dir(console: Runner, existing_journal: bool) -> None:
     directory = data_dir()
     directory.mkdir(parents=True)
     if existing_journal:
@@ -247,7 +218,7 @@ def test_a_read_only_data_dir(console: Console, existing_journal: bool) -> None:
     ids=["console", "status", "login"],
 )
 def test_a_file_where_the_settings_dir_should_be(
-    console: Console, command: list[str], stdin: str
+    console: Runner, command: list[str], stdin: str
 ) -> None:
     blocker = default_config_path().parent
     blocker.parent.mkdir(parents=True)
@@ -274,7 +245,7 @@ ALL_IDS = ["console", "status", "login", "logout", "pay", "get", "refund"]
 
 @pytest.mark.parametrize(("command", "stdin", "env"), ALL_COMMANDS, ids=ALL_IDS)
 def test_profiles_variable_that_is_not_json(
-    console: Console, command: list[str], stdin: str, env: dict[str, str]
+    console: Runner, command: list[str], stdin: str, env: dict[str, str]
 ) -> None:
     a_profile()
     settings = default_config_path()
@@ -306,12 +277,12 @@ def test_profiles_variable_that_is_not_json(
 )
 @pytest.mark.parametrize("command", [TUI, ["status"]], ids=["console", "status"])
 def test_profiles_variable_of_the_wrong_shape(
-    console: Console, command: list[str], variable: str, value: str, fragments: list[str]
+    console: Runner, command: list[str], variable: str, value: str, fragments: list[str]
 ) -> None:
     one_line(console(*command, **{variable: value}), *fragments)
 
 
-def test_an_unknown_default_profile_variable_is_named(console: Console) -> None:
+def test_an_unknown_default_profile_variable_is_named(console: Runner) -> None:
     a_profile()
     result = console("get", "pay_startup", PAYMENTS_CONSOLE_DEFAULT_PROFILE="nope", **WITH_PROFILE)
     one_line(result, "Unknown profile 'nope' in PAYMENTS_CONSOLE_DEFAULT_PROFILE", "known: p")
@@ -329,7 +300,7 @@ def test_an_unknown_default_profile_variable_is_named(console: Console) -> None:
     ],
     ids=["theme-json", "theme-number", "default-profile-json", "unknown-variable"],
 )
-def test_other_variables_never_break_status(console: Console, env: dict[str, str]) -> None:
+def test_other_variables_never_break_status(console: Runner, env: dict[str, str]) -> None:
     result = console("status", **env)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
