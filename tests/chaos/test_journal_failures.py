@@ -6,6 +6,7 @@ the API stays unknown until the API is back."""
 from __future__ import annotations
 
 import errno
+import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,6 +120,13 @@ def test_an_unknown_payment_retried_while_the_api_is_down_stays_unknown(
     assert down.returncode == 4, down.stderr
     assert "Could not connect" in down.stderr
     assert "still unknown" in down.stderr
+    as_json = cli.run(*PAY, "--json")  # the same, for a script
+    assert (as_json.returncode, as_json.stderr.count("\n")) == (4, 1), as_json.stderr
+    error = json.loads(as_json.stdout)
+    assert (error["exit_code"], error["outcome"]) == (4, "unknown")
+    assert error["idempotency_key"] == unknown.idempotency_key
+    assert error["retry_command"].endswith(f"--idempotency-key {unknown.idempotency_key}")
+    assert "still unknown" in error["error"]
     [still] = cli.entries()
     assert (still.id, still.status, still.idempotency_key) == (
         unknown.id,

@@ -98,3 +98,35 @@ async def test_many_unknown_outcomes_show_the_newest_and_count_them_all(harness:
         title = str(app.screen.query_one("#unknown-title", Static).content)
         assert f"{UNKNOWN_LIMIT + 5} operations with an unknown outcome" in title
         assert f"the newest {UNKNOWN_LIMIT} here" in title
+
+
+async def test_a_retry_that_cannot_reach_the_api_leaves_it_unknown(harness: Harness) -> None:
+    from decimal import Decimal
+
+    from console.api.client import PaymentsClient
+
+    journal = harness.journal
+    entry = journal.record_pending(
+        kind="payment",
+        profile="sandbox",
+        idempotency_key="key-lost",
+        request={"amount": Decimal("3.00"), "currency": "USD", "source": "tok_visa"},
+        now=harness.console_clock(),
+        amount=Decimal("3.00"),
+        currency="USD",
+    )
+    journal.record_result(entry, status="unknown", now=harness.console_clock(), error="dropped")
+    down = PaymentsClient("http://127.0.0.1:9/v1", "sk_test_x1234567", max_retries=0)
+    app = harness.app(client=down)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("u", "y")
+        await settle(pilot)
+        [notice] = app._notifications
+        assert notice.title == "Outcome still unknown"
+        assert "Could not connect" in notice.message
+        assert isinstance(app.screen, HomeScreen)
+        assert [e.id for e in app.screen.unknown] == [entry]  # still offered for `u`
+    still = journal.get(entry)
+    assert still is not None
+    assert (still.status, still.idempotency_key) == ("unknown", "key-lost")

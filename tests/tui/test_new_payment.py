@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC
 from decimal import Decimal
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from console.api.client import PaymentsClient
 from console.app import PaymentsConsoleApp
 from console.display import local_time
 from console.journal import JournalEntry
@@ -20,7 +23,7 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
 from console.widgets.currency import CurrencySelect, find_currency
 from console.widgets.panels import ErrorPanel
-from screenshots.scenarios import SIZE, Harness, settle, take_payment
+from screenshots.scenarios import BASE_URL, SIZE, Harness, settle, take_payment
 from tests.tui.helpers import (
     field_error,
     gated_client,
@@ -403,3 +406,51 @@ async def test_a_different_payment_after_an_unknown_outcome_is_a_plain_confirmat
     assert (old.id, old.status) == (entry.id, "unknown")
     assert (new.status, new.amount) == ("succeeded", Decimal("20.00"))
     assert payments_in_sandbox(harness) == 2
+
+
+class LockJournalWhileAnswering(httpx.AsyncBaseTransport):
+    """The sandbox answers while another connection holds the journal's write lock (as
+    another console or command on this machine may), past the journal's busy timeout."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.inner = httpx.ASGITransport(harness.sandbox())
+        self.holder = sqlite3.connect(harness.journal.path, isolation_level=None)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.holder.execute("BEGIN EXCLUSIVE")
+        return await self.inner.handle_async_request(request)
+
+    def release(self) -> None:
+        self.holder.execute("ROLLBACK")
+        self.holder.close()
+
+
+async def test_a_locked_journal_when_the_answer_arrives_shows_the_payment_and_never_twice(
+    harness: Harness,
+) -> None:
+    locker = LockJournalWhileAnswering(harness)
+    sandbox_key = harness.sandbox().state.api_key
+    client = PaymentsClient(BASE_URL, sandbox_key, transport=locker, max_retries=0)
+    app = harness.app(client=client)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await take_payment(pilot, "12.00", "tok_visa")
+        locker.release()
+        assert isinstance(app.screen, PaymentDetailScreen)  # the answer is shown...
+        assert app.screen.payment_id == "pay_0001"
+        [warning] = [n for n in app._notifications if n.title == "Journal not updated"]
+        assert "could not record the result" in warning.message
+        [entry] = harness.journal.recent()
+        assert entry.status == "pending"  # ...though the journal could not record it
+        await app.use_client(app.ctx.profile, harness.client())  # type: ignore[arg-type]
+        await pilot.press("escape")
+        await settle(pilot)
+        # Taking the same payment again offers to settle it, and settles it with its key.
+        await take_payment(pilot, "12.00", "tok_visa", confirm=False)
+        assert isinstance(app.screen, ResendConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentDetailScreen)
+        assert app.screen.payment_id == "pay_0001"
+    [settled] = harness.journal.recent()
+    assert (settled.id, settled.status) == (entry.id, "succeeded")
+    assert payments_in_sandbox(harness) == 1
