@@ -8,6 +8,7 @@ decimals. Every answer carries a Request-Id header, and every error body the sam
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from decimal import Decimal
@@ -297,6 +298,7 @@ class _Sandbox:
         try:
             self.admit(request)
             key = _idempotency_key(request)
+            _check_content_type(request)
             body = parse(await request.body())
             if key is not None:
                 slot = IdempotencySlot(
@@ -359,16 +361,67 @@ def _fingerprint(body: BaseModel) -> str:
     return hashlib.sha256(money.dumps(fields).encode()).hexdigest()
 
 
+def _check_content_type(request: Request) -> None:
+    """A body must be JSON: no Content-Type is taken as JSON, any other type is a 415."""
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        return
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        return
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        f"The body must be JSON, sent with 'Content-Type: application/json', not {media_type!r}"
+        " (curl -d sends application/x-www-form-urlencoded unless told otherwise)",
+        "Content-Type",
+    )
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook: a key given twice is an error, never "the last one wins"."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "parameter_missing", "The request body is empty: send a JSON object")
     try:
-        data = money.loads(raw)
+        data = json.loads(
+            raw,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except _DuplicateKey as exc:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"The request body gives the key {exc.key!r} more than once: send it once",
+            exc.key,
+        ) from None
     except (ValueError, RecursionError):
         raise ApiError(400, "parameter_invalid", "The request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "parameter_invalid", "The request body must be a JSON object")
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"JSON constant {name} is not allowed")
 
 
 def _validation_error(exc: ValidationError) -> ApiError:

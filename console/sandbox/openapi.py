@@ -26,6 +26,7 @@ ERROR_CODES = (
     "rate_limited",
     "api_error",
     "method_not_allowed",
+    "unsupported_media_type",
 )
 
 MAX_AMOUNT = 10**money.MAX_INTEGER_DIGITS
@@ -192,6 +193,11 @@ _COMMON: dict[int | str, dict[str, Any]] = {
 
 _POST_ONLY: dict[int | str, dict[str, Any]] = {
     409: _answer("A request with the same Idempotency-Key is still being processed.", "Error"),
+    415: _answer(
+        "A Content-Type that is not JSON (code unsupported_media_type, param Content-Type):"
+        " send application/json, or no Content-Type.",
+        "Error",
+    ),
 }
 
 
