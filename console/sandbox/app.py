@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
 from console import money
@@ -62,12 +63,18 @@ class SandboxApp(FastAPI):
             return
         scope[_REQUEST_ID] = self.new_id("req")
 
+        head = scope["method"] == "HEAD"
+
         async def send_with_request_id(message: Message) -> None:
             if scope.get(_DROP):
                 return
             if message["type"] == "http.response.start":
                 request_id = (b"request-id", scope[_REQUEST_ID].encode())
                 message["headers"] = [*message.get("headers", ()), request_id]
+            elif head and message["type"] == "http.response.body":
+                # The GET's status and headers (Content-Length included), no body; uvicorn
+                # drops it too, but an in-process client would read it.
+                message = {**message, "body": b""}
             await send(message)
 
         await super().__call__(scope, receive, send_with_request_id)
@@ -125,6 +132,9 @@ def create_app(
         description="A faithful, stateful sandbox of the Payment Processing API."
         " Amounts are exact JSON numbers with the currency's decimals.",
         default_response_class=MoneyJSONResponse,
+        # "/v1/payments/" is a 404 like any unknown URL, never a 307 to a Location built
+        # from the request's Host header.
+        redirect_slashes=False,
     )
     app.new_id = id_factory or random_id
     app.state.api_key = store.api_key
@@ -152,6 +162,10 @@ def create_app(
     async def get_payment(request: Request) -> Response:
         return await sandbox.get(request, store.get_payment, "payment_id")
 
+    app.add_api_route(
+        "/v1/payments/{payment_id}", get_payment, methods=["HEAD"], include_in_schema=False
+    )
+
     @app.post(
         "/v1/refunds",
         operation_id="create_refund",
@@ -173,6 +187,10 @@ def create_app(
     async def get_refund(request: Request) -> Response:
         return await sandbox.get(request, store.get_refund, "refund_id")
 
+    app.add_api_route(
+        "/v1/refunds/{refund_id}", get_refund, methods=["HEAD"], include_in_schema=False
+    )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
@@ -180,13 +198,16 @@ def create_app(
                 405,
                 "method_not_allowed",
                 f"{request.method} is not allowed on {request.url.path}",
-                headers=dict(exc.headers or {}),
+                headers={"Allow": _allowed_methods(app, request.scope)},
             )
         elif exc.status_code == 404:
+            hint = ""
+            if request.url.path.endswith("/") and request.url.path != "/":
+                hint = ": drop the trailing slash"
             error = ApiError(
                 404,
                 "resource_missing",
-                f"Unrecognized request URL ({request.method} {request.url.path})",
+                f"Unrecognized request URL ({request.method} {request.url.path}){hint}",
             )
         else:
             error = ApiError(exc.status_code, "parameter_invalid", str(exc.detail))
@@ -204,6 +225,16 @@ def create_app(
         return _error_response(request, error)
 
     return app
+
+
+def _allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """The Allow header of a 405: every method of every route on the path (GET, HEAD)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def _error_response(request: Request, error: ApiError) -> Response:

@@ -3,6 +3,7 @@ odd URLs, HEAD, size limits, slow or vanishing clients. Every answer is a JSON e
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.sandbox.conftest import Api, error_of
@@ -56,3 +57,65 @@ async def test_a_key_given_twice_is_refused_by_name(api: Api) -> None:
     )
     assert refund.status_code == 400
     assert error_of(refund)["param"] == "payment_id"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "payments/"),
+        ("POST", "payments/"),
+        ("POST", "refunds/"),
+        ("GET", "payments/pay_x/"),
+        ("GET", "payments/..%2f"),
+        ("GET", "payments/..%2fpayments"),
+        ("GET", "payments/..%2f..%2fopenapi.json"),
+        ("GET", "refunds/..%2F"),
+    ],
+)
+async def test_odd_urls_get_a_json_404_never_a_redirect(api: Api, method: str, path: str) -> None:
+    answer = await api.client.request(
+        method,
+        path,
+        content=PAYMENT if method == "POST" else None,
+        headers={"Host": "evil.example"},
+    )
+    assert answer.status_code == 404
+    assert "location" not in answer.headers
+    assert "evil.example" not in answer.text
+    error = error_of(answer)
+    assert error["code"] == "resource_missing"
+    assert error["error"].startswith("Unrecognized request URL")
+    if path.endswith("/"):
+        assert error["error"].endswith("drop the trailing slash")
+    assert api.count("payments") == 0
+
+
+IGNORED_HEADERS = {"request-id", "date"}
+
+
+def _headers(answer: httpx.Response) -> dict[str, str]:
+    return {name: value for name, value in answer.headers.items() if name not in IGNORED_HEADERS}
+
+
+async def test_head_answers_get_routes_with_their_status_and_headers(api: Api) -> None:
+    payment_id = await api.paid()
+    refund = await api.refund(payment_id, "1.00")
+    refund_id = refund.json()["id"]
+    for path in (f"payments/{payment_id}", f"refunds/{refund_id}", "payments/pay_nope"):
+        got, head = await api.client.get(path), await api.client.head(path)
+        assert head.status_code == got.status_code
+        assert _headers(head) == _headers(got)
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(got.content))
+    unauthenticated = await api.client.head(f"payments/{payment_id}", headers={"Authorization": ""})
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.content == b""
+
+
+async def test_allow_names_head_beside_get(api: Api) -> None:
+    answer = await api.client.delete("payments/pay_x")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, HEAD"
+    assert error_of(answer)["code"] == "method_not_allowed"
+    head_on_post = await api.client.head("payments")
+    assert (head_on_post.status_code, head_on_post.headers["allow"]) == (405, "POST")
