@@ -103,11 +103,11 @@ async def test_log_redaction_does_not_keep_dropped_clients_alive() -> None:
     import gc
     import weakref
 
-    from console.api.client import _REDACT_KEYS
+    from console.api.transport import REDACT_KEYS
 
     client = PaymentsClient("https://api.example.com", "sk_test_dropped_client_0001")
     secret = weakref.ref(client._secret)
-    assert secret() in _REDACT_KEYS.secrets
+    assert secret() in REDACT_KEYS.secrets
     await client.aclose()
     del client
     gc.collect()
