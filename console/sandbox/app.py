@@ -433,7 +433,10 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(
             raw,
+            # Integers as Decimals too: int() refuses more than 4,300 digits, and such a
+            # body is valid JSON whose amount is merely too large.
             parse_float=Decimal,
+            parse_int=Decimal,
             parse_constant=_refuse_constant,
             object_pairs_hook=_no_duplicates,
         )
@@ -444,8 +447,25 @@ def _json_object(raw: bytes) -> dict[str, Any]:
             f"The request body gives the key {exc.key!r} more than once: send it once",
             exc.key,
         ) from None
-    except (ValueError, RecursionError):
-        raise ApiError(400, "parameter_invalid", "The request body is not valid JSON") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"The request body is not valid JSON: {exc.msg} (line {exc.lineno},"
+            f" column {exc.colno})",
+        ) from None
+    except UnicodeDecodeError:
+        raise ApiError(
+            400, "parameter_invalid", "The request body is not UTF-8 text: send UTF-8 JSON"
+        ) from None
+    except RecursionError:
+        raise ApiError(
+            400, "parameter_invalid", "The request body is nested too deeply to read"
+        ) from None
+    except ValueError as exc:  # NaN, Infinity: JSON has no such numbers
+        raise ApiError(
+            400, "parameter_invalid", f"The request body is not valid JSON: {exc}"
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(400, "parameter_invalid", "The request body must be a JSON object")
     return data
@@ -453,6 +473,42 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"JSON constant {name} is not allowed")
+
+
+_NUMBER = "a number"
+_STRING = "a string"
+_FIELD_TYPES = {
+    "amount": _NUMBER,
+    "currency": _STRING,
+    "description": _STRING,
+    "payment_id": _STRING,
+}
+"""What each field must be, checked before the model so the message names the problem
+("amount must be a number, not null"). A source of another type is an invalid source."""
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return _NUMBER
+    if isinstance(value, str):
+        return _STRING
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _check_types(data: dict[str, Any], *, nullable: tuple[str, ...]) -> None:
+    for field, expected in _FIELD_TYPES.items():
+        if field not in data or (data[field] is None and field in nullable):
+            continue
+        actual = _json_type(data[field])
+        if actual != expected:
+            hint = ' (write 10.00, not "10.00")' if field == "amount" and actual == _STRING else ""
+            raise ApiError(
+                400, "parameter_invalid", f"{field} must be {expected}, not {actual}{hint}", field
+            )
 
 
 def _validation_error(exc: ValidationError) -> ApiError:
@@ -464,7 +520,9 @@ def _validation_error(exc: ValidationError) -> ApiError:
 
 def _parse_payment(raw: bytes) -> PaymentCreate:
     try:
-        payment = PaymentCreate.model_validate(_json_object(raw))
+        data = _json_object(raw)
+        _check_types(data, nullable=("description",))
+        payment = PaymentCreate.model_validate(data)
     except ValidationError as exc:
         error = _validation_error(exc)
         if (error.param, error.code) == ("source", "parameter_invalid"):
@@ -481,8 +539,18 @@ def _invalid_source() -> ApiError:
 
 
 def _parse_refund(raw: bytes) -> RefundCreate:
+    data = _json_object(raw)
     try:
-        return RefundCreate.model_validate(_json_object(raw))
+        _check_types(data, nullable=("amount",))
+    except ApiError as wrong_type:
+        if wrong_type.param != "amount":
+            raise
+        # The spec's sentence first, then what is wrong with it.
+        raise ApiError(
+            400, "amount_invalid", f"Invalid refund amount: {wrong_type.message}", "amount"
+        ) from None
+    try:
+        return RefundCreate.model_validate(data)
     except ValidationError as exc:
         error = _validation_error(exc)
         if error.param == "amount":

@@ -119,3 +119,105 @@ async def test_allow_names_head_beside_get(api: Api) -> None:
     assert error_of(answer)["code"] == "method_not_allowed"
     head_on_post = await api.client.head("payments")
     assert (head_on_post.status_code, head_on_post.headers["allow"]) == (405, "POST")
+
+
+def _payment_with(amount: bytes) -> bytes:
+    return b'{"amount": ' + amount + b', "currency": "USD", "source": "tok_visa"}'
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (b"null", "amount must be a number, not null"),
+        (b"true", "amount must be a number, not true"),
+        (b"false", "amount must be a number, not false"),
+        (b"[]", "amount must be a number, not an array"),
+        (b'{"value": 10}', "amount must be a number, not an object"),
+        (b'"10.00"', 'amount must be a number, not a string (write 10.00, not "10.00")'),
+        (b"1" * 5001, "amount: Amount must be less than 100,000,000"),
+        (b"1" * 5001 + b".5", "amount: Amount must be less than 100,000,000"),
+    ],
+    ids=["null", "true", "false", "array", "object", "string", "5001-digits", "5001-digits.5"],
+)
+async def test_an_amount_of_the_wrong_type_or_size_is_named(
+    api: Api, amount: bytes, message: str
+) -> None:
+    answer = await api.client.post("payments", content=_payment_with(amount))
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert (error["error"], error["code"], error["param"]) == (
+        message,
+        "parameter_invalid",
+        "amount",
+    )
+    assert "Decimal input" not in answer.text
+    assert "not valid JSON" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        (b"true", "not true"),
+        (b"[]", "not an array"),
+        (b'"1.00"', "not a string"),
+    ],
+)
+async def test_a_refund_amount_of_the_wrong_type_is_named_after_the_spec_sentence(
+    api: Api, amount: bytes, problem: str
+) -> None:
+    payment_id = await api.paid()
+    raw = b'{"payment_id": "' + payment_id.encode() + b'", "amount": ' + amount + b"}"
+    answer = await api.client.post("refunds", content=raw)
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert error["error"].startswith("Invalid refund amount: amount must be a number, ")
+    assert problem in error["error"]
+    assert (error["code"], error["param"]) == ("amount_invalid", "amount")
+    huge = await api.client.post(
+        "refunds",
+        content=b'{"payment_id": "' + payment_id.encode() + b'", "amount": ' + b"9" * 5001 + b"}",
+    )
+    assert error_of(huge)["error"] == "Invalid refund amount"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("currency", b"840", "currency must be a string, not a number"),
+        ("currency", b"null", "currency must be a string, not null"),
+        ("description", b"[]", "description must be a string, not an array"),
+    ],
+)
+async def test_other_fields_of_the_wrong_type_are_named(
+    api: Api, field: str, value: bytes, message: str
+) -> None:
+    fields = {"amount": b"10.00", "currency": b'"USD"', "source": b'"tok_visa"', field: value}
+    raw = b"{" + b", ".join(b'"%s": %s' % (name.encode(), v) for name, v in fields.items()) + b"}"
+    answer = await api.client.post("payments", content=raw)
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert (error["error"], error["param"]) == (message, field)
+    assert (await api.pay(description=None)).status_code == 201  # null is "no description"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"amount": 10.00,}', "The request body is not valid JSON: Expecting property name"),
+        (b'{"amount": NaN}', "The request body is not valid JSON: JSON constant NaN"),
+        (b'{"description": "\xff"}', "The request body is not UTF-8 text"),
+        (b'{"x": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", "nested too deeply"),
+    ],
+    ids=["trailing-comma", "nan", "latin-1", "deep"],
+)
+async def test_a_body_that_cannot_be_read_says_why(api: Api, raw: bytes, message: str) -> None:
+    answer = await api.client.post("payments", content=raw)
+    assert answer.status_code == 400
+    assert message in error_of(answer)["error"]
+
+
+async def test_a_valid_body_with_a_valid_amount_still_succeeds(api: Api) -> None:
+    answer = await api.client.post("payments", content=_payment_with(b"10"))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount"] == 10
+    assert '"amount":10.00,' in answer.text
