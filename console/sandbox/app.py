@@ -36,6 +36,10 @@ API_KEY_ENV = "PAYMENTS_SANDBOX_API_KEY"
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_BODY_BYTES = openapi.MAX_BODY_BYTES
+"""A POST body larger than this is refused with 413 (a payment is a few hundred bytes)."""
+MAX_DESCRIPTION_LENGTH = openapi.MAX_DESCRIPTION_LENGTH
+"""Characters of a payment's description, so every stored payment stays readable."""
 
 _REQUEST_ID = "sandbox.request_id"
 _DROP = "sandbox.drop"
@@ -330,7 +334,7 @@ class _Sandbox:
             self.admit(request)
             key = _idempotency_key(request)
             _check_content_type(request)
-            body = parse(await request.body())
+            body = parse(await _read_body(request))
             if key is not None:
                 slot = IdempotencySlot(
                     self.store.account, request.url.path, key, _fingerprint(body)
@@ -390,6 +394,29 @@ def _fingerprint(body: BaseModel) -> str:
         for name, value in sorted(body.model_dump(mode="python").items())
     }
     return hashlib.sha256(money.dumps(fields).encode()).hexdigest()
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        413,
+        "request_too_large",
+        f"The request body is larger than {MAX_BODY_BYTES:,} bytes, the sandbox's limit",
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The whole body, refused (413) as soon as it is known to exceed MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()  # before reading any of it
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _check_content_type(request: Request) -> None:
@@ -522,6 +549,15 @@ def _parse_payment(raw: bytes) -> PaymentCreate:
     try:
         data = _json_object(raw)
         _check_types(data, nullable=("description",))
+        description = data.get("description")
+        if isinstance(description, str) and len(description) > MAX_DESCRIPTION_LENGTH:
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                f"description must be at most {MAX_DESCRIPTION_LENGTH:,} characters,"
+                f" not {len(description):,}",
+                "description",
+            )
         payment = PaymentCreate.model_validate(data)
     except ValidationError as exc:
         error = _validation_error(exc)

@@ -27,7 +27,12 @@ ERROR_CODES = (
     "api_error",
     "method_not_allowed",
     "unsupported_media_type",
+    "request_too_large",
 )
+
+MAX_BODY_BYTES = 64 * 1024
+"""The sandbox's limits, documented here and enforced by app.py."""
+MAX_DESCRIPTION_LENGTH = 1000
 
 MAX_AMOUNT = 10**money.MAX_INTEGER_DIGITS
 
@@ -64,7 +69,11 @@ SCHEMAS: dict[str, Any] = {
                 "enum": list(tokens.ALL_TOKENS),
                 "description": "A test payment token; tok_chargeDeclined* tokens decline.",
             },
-            "description": {"type": ["string", "null"]},
+            "description": {
+                "type": ["string", "null"],
+                "maxLength": MAX_DESCRIPTION_LENGTH,
+                "description": f"At most {MAX_DESCRIPTION_LENGTH:,} characters.",
+            },
         },
     },
     "RefundCreate": {
@@ -193,6 +202,9 @@ _COMMON: dict[int | str, dict[str, Any]] = {
 
 _POST_ONLY: dict[int | str, dict[str, Any]] = {
     409: _answer("A request with the same Idempotency-Key is still being processed.", "Error"),
+    413: _answer(
+        f"The body is larger than {MAX_BODY_BYTES:,} bytes (code request_too_large).", "Error"
+    ),
     415: _answer(
         "A Content-Type that is not JSON (code unsupported_media_type, param Content-Type):"
         " send application/json, or no Content-Type.",

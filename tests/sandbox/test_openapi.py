@@ -13,9 +13,9 @@ from console.sandbox.app import create_app
 from console.sandbox.server import SandboxServer
 
 EXPECTED = {
-    ("/v1/payments", "post"): {"201", "400", "401", "402", "409", "415", "429", "500"},
+    ("/v1/payments", "post"): {"201", "400", "401", "402", "409", "413", "415", "429", "500"},
     ("/v1/payments/{payment_id}", "get"): {"200", "401", "404", "429", "500"},
-    ("/v1/refunds", "post"): {"201", "400", "401", "404", "409", "415", "429", "500"},
+    ("/v1/refunds", "post"): {"201", "400", "401", "404", "409", "413", "415", "429", "500"},
     ("/v1/refunds/{refund_id}", "get"): {"200", "401", "404", "429", "500"},
 }
 

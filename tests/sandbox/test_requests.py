@@ -3,10 +3,13 @@ odd URLs, HEAD, size limits, slow or vanishing clients. Every answer is a JSON e
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
-from tests.sandbox.conftest import Api, error_of
+from console.sandbox.app import MAX_BODY_BYTES, MAX_DESCRIPTION_LENGTH
+from tests.sandbox.conftest import Api, body, error_of
 
 PAYMENT = b'{"amount": 10.00, "currency": "USD", "source": "tok_visa"}'
 
@@ -221,3 +224,51 @@ async def test_a_valid_body_with_a_valid_amount_still_succeeds(api: Api) -> None
     assert answer.status_code == 201, answer.text
     assert answer.json()["amount"] == 10
     assert '"amount":10.00,' in answer.text
+
+
+def _payment_described(description: str) -> bytes:
+    return body(amount="10.00", currency="USD", source="tok_visa", description=description).encode()
+
+
+async def test_a_body_over_64_kb_gets_413_and_nothing_is_made(api: Api) -> None:
+    exactly = _payment_described("x" * 10)
+    padded = exactly[:-1] + b" " * (MAX_BODY_BYTES - len(exactly)) + b"}"
+    assert len(padded) == MAX_BODY_BYTES
+    assert (await api.client.post("payments", content=padded)).status_code == 201
+    for too_large in (padded + b" ", b"{" + b" " * (10 * MAX_BODY_BYTES) + b"}"):
+        answer = await api.client.post("payments", content=too_large)
+        assert answer.status_code == 413
+        error = error_of(answer)
+        assert error["code"] == "request_too_large"
+        assert "65,536 bytes" in error["error"]
+    assert api.count("payments") == 1
+    refund = await api.client.post(
+        "refunds", content=b'{"payment_id": "' + b"p" * MAX_BODY_BYTES + b'"}'
+    )
+    assert refund.status_code == 413
+
+
+async def test_a_chunked_body_over_the_limit_gets_413(api: Api) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * 4096
+        yield PAYMENT
+
+    answer = await api.client.post("payments", content=chunks())
+    assert answer.status_code == 413
+    assert error_of(answer)["code"] == "request_too_large"
+    assert api.count("payments") == 0
+
+
+async def test_a_description_has_at_most_1000_characters(api: Api) -> None:
+    longest = await api.pay(description="é" * MAX_DESCRIPTION_LENGTH)
+    assert longest.status_code == 201, longest.text
+    fetched = await api.client.get(f"payments/{longest.json()['id']}")
+    assert fetched.json()["description"] == "é" * MAX_DESCRIPTION_LENGTH
+    for description in ("x" * (MAX_DESCRIPTION_LENGTH + 1), " " * (MAX_DESCRIPTION_LENGTH + 1)):
+        answer = await api.pay(description=description)
+        assert answer.status_code == 400
+        error = error_of(answer)
+        assert (error["code"], error["param"]) == ("parameter_invalid", "description")
+        assert error["error"] == "description must be at most 1,000 characters, not 1,001"
+    assert api.count("payments") == 1
