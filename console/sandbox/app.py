@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from decimal import Decimal
@@ -20,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
@@ -40,6 +42,11 @@ MAX_BODY_BYTES = openapi.MAX_BODY_BYTES
 """A POST body larger than this is refused with 413 (a payment is a few hundred bytes)."""
 MAX_DESCRIPTION_LENGTH = openapi.MAX_DESCRIPTION_LENGTH
 """Characters of a payment's description, so every stored payment stays readable."""
+BODY_TIMEOUT_SECONDS = 10.0
+"""A POST body must arrive whole within this long of its head, or the answer is 408."""
+
+_log = logging.getLogger("uvicorn.error")
+"""Where uvicorn logs connection events; `payments-console sandbox` shows it at INFO."""
 
 _REQUEST_ID = "sandbox.request_id"
 _DROP = "sandbox.drop"
@@ -345,6 +352,14 @@ class _Sandbox:
                     return _stored_response(stored, replayed=True)
         except ApiError as error:
             return _error_response(request, error)
+        except ClientDisconnect:
+            # One line, not a traceback: nothing was done, and no one is left to answer.
+            _log.info(
+                "%s %s: the client disconnected before sending the whole body; nothing done.",
+                request.method,
+                request.url.path,
+            )
+            return Response(status_code=400)
         try:
             await self.delay()
         except BaseException:
@@ -411,11 +426,21 @@ async def _read_body(request: Request) -> bytes:
         raise _too_large()  # before reading any of it
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            "request_timeout",
+            f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} s"
+            f" ({size:,} of {declared or 'an unknown number of'} bytes came)",
+            headers={"Connection": "close"},
+        ) from None
     return b"".join(chunks)
 
 

@@ -28,6 +28,8 @@ ERROR_CODES = (
     "method_not_allowed",
     "unsupported_media_type",
     "request_too_large",
+    "request_timeout",
+    "request_invalid",
 )
 
 MAX_BODY_BYTES = 64 * 1024
@@ -202,6 +204,11 @@ _COMMON: dict[int | str, dict[str, Any]] = {
 
 _POST_ONLY: dict[int | str, dict[str, Any]] = {
     409: _answer("A request with the same Idempotency-Key is still being processed.", "Error"),
+    408: _answer(
+        "The body did not arrive within 10 s of the head (code request_timeout); the"
+        " connection is closed.",
+        "Error",
+    ),
     413: _answer(
         f"The body is larger than {MAX_BODY_BYTES:,} bytes (code request_too_large).", "Error"
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -10,14 +11,102 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
-from console.sandbox.store import Clock, IdFactory, Store
+from console.sandbox.store import Clock, IdFactory, Store, random_id
 
 START_TIMEOUT_SECONDS = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 2
+KEEP_ALIVE_SECONDS = 5
+"""An idle keep-alive connection is closed after this long (uvicorn's timeout_keep_alive)."""
+REQUEST_HEAD_TIMEOUT_SECONDS = 10.0
+"""A request line and headers must arrive whole within this long of the connection (or of
+their first byte on a kept-alive one); then 408 and the connection is closed."""
+MAX_HEAD_BYTES = 16 * 1024
+"""Request line plus headers beyond this are a 400 (h11_max_incomplete_event_size)."""
+
+
+def _raw_error(status: int, reason: str, code: str, message: str) -> bytes:
+    """A whole HTTP/1.1 error answer with a JSON body, for errors before any request exists."""
+    request_id = random_id("req")
+    body = json.dumps(
+        {"error": message, "code": code, "param": None, "request_id": request_id}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nrequest-id: {request_id}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class SandboxH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol plus a deadline for a request's head (uvicorn 0.54 has none:
+    a client that connects and sends nothing, or half a header, holds the connection for
+    ever), and JSON bodies on the errors uvicorn answers itself."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._watch_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _watch_head(self) -> None:
+        """Time the head while the next request's head is still to come (partly, or at
+        all on a new connection); the keep-alive timeout covers an idle connection."""
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(
+                    REQUEST_HEAD_TIMEOUT_SECONDS, self._head_timed_out
+                )
+        else:
+            self._cancel_head_timer()
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        pending, _ = self.conn.trailing_data
+        if pending:
+            self.logger.info("A client sent only part of a request head; closed (408).")
+            self.transport.write(
+                _raw_error(
+                    408,
+                    "Request Timeout",
+                    "request_timeout",
+                    f"The request line and headers did not arrive within"
+                    f" {REQUEST_HEAD_TIMEOUT_SECONDS:g} s",
+                )
+            )
+        self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        self.transport.write(
+            _raw_error(
+                400,
+                "Bad Request",
+                "request_invalid",
+                f"{msg} It is not valid HTTP/1.1, or its request line and headers exceed"
+                f" {MAX_HEAD_BYTES:,} bytes.",
+            )
+        )
+        self.transport.close()
 
 
 def uvicorn_config(
@@ -30,7 +119,9 @@ def uvicorn_config(
         access_log=access_log,
         lifespan="off",
         loop="asyncio",
-        http="h11",
+        http=SandboxH11Protocol,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
