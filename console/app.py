@@ -23,20 +23,19 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 import console
+from console.clock import Clock, utc_now
 from console.context import (
     ClientFactory,
-    Clock,
     Connector,
     ConsoleContext,
     Loader,
     Services,
     default_client_factory,
-    utc_now,
 )
+from console.error_text import describe_error
 from console.safe_text import for_terminal, one_line
+from console.screens.base import ConsoleScreen
 from console.screens.home import HomeScreen
-from console.widgets.base import ConsoleScreen
-from console.widgets.errors import describe_error
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel

@@ -14,27 +14,21 @@ the sandbox's FastAPI/uvicorn).
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any, NoReturn
 
+from console.commands.exits import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    Failure,
+    error,
+    print_json_error,
+)
 from console.modes import MODES
 from console.paths import default_config_path
-
-EXIT_OK = 0
-EXIT_API = 1
-"""The API gave a definitive refusal: nothing happened."""
-EXIT_USAGE = 2
-EXIT_NOT_SENT = 3
-"""Nothing was sent (connection refused, DNS, TLS, the journal unwritable): safe to rerun."""
-EXIT_UNKNOWN = 4
-"""The outcome is unknown: it may have happened. Rerunning the same command re-sends it
-with its idempotency key (printed), so it cannot happen twice."""
-EXIT_INTERRUPTED = 130
-
-PROG = "payments-console"
 
 _EPILOG = (
     "Exit codes: 0 done; 1 the API refused (nothing happened; message on stderr); "
@@ -47,25 +41,6 @@ _EPILOG = (
 )
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class Failure(Exception):
-    """An expected failure: one line on stderr (a JSON object on stdout with --json) and an
-    exit code. The JSON object also has the API's error code (`api_code`, as "code") and
-    `details` (the outcome, the idempotency key, the retry command...)."""
-
-    def __init__(
-        self,
-        message: str,
-        code: int = EXIT_USAGE,
-        *,
-        api_code: str | None = None,
-        **details: str | None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.api_code = api_code
-        self.details = details
 
 
 class _Parser(argparse.ArgumentParser):
@@ -228,49 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except Failure as failure:
         if getattr(args, "json", False):
-            _json_error(failure)
+            print_json_error(failure)
         else:
-            _error(str(failure))
+            error(str(failure))
         return failure.code
     except KeyboardInterrupt:
-        _error("Interrupted")
+        error("Interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:
         from console.config import ConfigError  # already loaded if it raised one
 
         if not isinstance(exc, ConfigError):
             raise
-        _error(str(exc))
+        error(str(exc))
         return EXIT_USAGE
-
-
-def _one_line(text: str) -> str:
-    """One line without control characters, with anything shaped like an API key masked
-    (a key pasted where a profile name or an ID was expected must not be echoed back)."""
-    from console.safe_text import one_line
-
-    return one_line(text)
-
-
-def _json_error(failure: Failure) -> None:
-    """The failure as one JSON object on stdout (control characters escaped)."""
-    import json
-
-    from console.safe_text import escape_json_controls
-
-    fields = {
-        "error": _one_line(str(failure)),
-        "code": failure.api_code,
-        "exit_code": failure.code,
-        **failure.details,
-    }
-    print(escape_json_controls(json.dumps(fields, ensure_ascii=False)))
-
-
-def _error(message: str) -> None:
-    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
-
-
-def warn(message: str) -> None:
-    """A one-line warning on stderr; the command goes on."""
-    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from console.clock import Clock, utc_now
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
     from console.config import Profile, Settings
     from console.journal import Journal
-
-Clock = Callable[[], datetime]
-"""Returns an aware UTC datetime; tests inject a fixed one."""
 
 ClientFactory = Callable[["Profile", str], "PaymentsClient"]
 """Builds a client for a profile and its API key."""
@@ -50,10 +49,6 @@ class NotConnectedError(Exception):
         super().__init__(
             "No API is connected yet: choose the local sandbox or enter a base URL and key."
         )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def default_client_factory(profile: Profile, api_key: str) -> PaymentsClient:

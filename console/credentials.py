@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import keyring
@@ -141,3 +142,26 @@ def mode_warning(key: str, mode: Mode, profile_name: str | None = None) -> str |
 
 mask = mask_key
 """'sk_test_…a1b2': see `safe_text.mask_key`."""
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Where a profile's key comes from, and the key masked (never the key itself)."""
+
+    source: KeySource | None
+    masked: str | None
+
+    def describe(self) -> str:
+        if self.source is None or self.masked is None:
+            return "none stored"
+        if self.source == "env":
+            return f"{self.masked} from {ENV_VAR} (this run only)"
+        return f"{self.masked} (OS keyring)"
+
+
+def read_key_status(profile_name: str) -> KeyStatus:
+    """Blocking (the keyring may be a D-Bus service): call it from a thread."""
+    key = get_key(profile_name)
+    if key is None:
+        return KeyStatus(None, None)
+    return KeyStatus(key_source(profile_name), mask(key))

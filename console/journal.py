@@ -30,22 +30,21 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, get_args
+from typing import Any
 
 from console import money, processes
+from console.entries import KINDS as KINDS
+from console.entries import STATUSES as STATUSES
+from console.entries import JournalEntry as JournalEntry
+from console.entries import Kind as Kind
+from console.entries import Status as Status
 from console.paths import data_dir
 from console.safe_text import for_terminal
 from console.sqlite_files import connect_private
-
-Kind = Literal["payment", "refund"]
-Status = Literal["pending", "succeeded", "failed", "unknown"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
-STATUSES: tuple[Status, ...] = get_args(Status)
 
 ABANDONED_AFTER = timedelta(minutes=10)
 """For entries without an owner (older journals): a request with its retries ends well
@@ -115,28 +114,6 @@ CSV_HEADER = (
 
 def default_journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    id: int
-    kind: Kind
-    status: Status
-    profile: str
-    idempotency_key: str
-    payment_id: str | None
-    object_id: str | None
-    amount: Decimal | None
-    currency: str | None
-    created_at: datetime
-    updated_at: datetime
-    request: dict[str, Any]
-    response: dict[str, Any] | None
-    error: str | None
-    owner: str | None = None
-    """The process sending it, while pending (`console.processes`)."""
-    reported: bool = True
-    """False while a command that got this result has not shown it yet (`mark_reported`)."""
 
 
 def _timestamp(moment: datetime) -> str:

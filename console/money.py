@@ -88,12 +88,6 @@ def significant_places(amount: Decimal) -> int:
     return max(0, -(exponent + trailing))
 
 
-def decimal_places(amount: Decimal) -> int:
-    exponent = amount.as_tuple().exponent
-    assert isinstance(exponent, int)
-    return max(0, -exponent)
-
-
 def check_amount(amount: Decimal, currency: str) -> Decimal:
     """Check a Decimal amount against its currency; return it unchanged."""
     exponent = currency_exponent(currency)

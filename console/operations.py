@@ -37,7 +37,6 @@ import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
@@ -53,10 +52,9 @@ from console.api.errors import (
     RateLimitError,
 )
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
+from console.clock import Clock
 from console.journal import Journal, JournalEntry, Kind, Status
 from console.safe_text import refuse_key
-
-Clock = Callable[[], datetime]
 
 _Result = TypeVar("_Result", Payment, Refund)
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from console import money
 from console.api.models import describe
-from console.cli import EXIT_API, EXIT_NOT_SENT, EXIT_UNKNOWN, PROG, Failure, warn
+from console.commands.exits import EXIT_API, EXIT_NOT_SENT, EXIT_UNKNOWN, PROG, Failure, warn
 from console.config import Profile, Settings, load_settings
 
 if TYPE_CHECKING:

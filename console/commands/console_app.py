@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli import EXIT_OK, PROG, Failure
+from console.commands.exits import EXIT_OK, PROG, Failure
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 def open_console(args: argparse.Namespace) -> int:
     from console.app import make_app
-    from console.context import default_client_factory, utc_now
+    from console.clock import utc_now
+    from console.context import default_client_factory
 
     journals: list[Journal] = []
     servers: list[SandboxServer] = []

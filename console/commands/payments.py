@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from console import money
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate, describe
-from console.cli import EXIT_OK, PROG, Failure, warn
+from console.clock import utc_now
 from console.commands import common
+from console.commands.exits import EXIT_OK, PROG, Failure, warn
 from console.config import Profile
-from console.context import utc_now
 from console.display import amount_text, local_time
 from console.safe_text import KeyInFieldError, escape_json_controls, for_terminal, refuse_key
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from console import credentials
 from console.api.models import describe
-from console.cli import EXIT_API, EXIT_OK, PROG, Failure, warn
 from console.commands import common
+from console.commands.exits import EXIT_API, EXIT_OK, PROG, Failure, warn
 from console.config import Mode, Profile, check_base_url, default_config_path, saving_settings
 from console.hosts import is_loopback
 

@@ -28,10 +28,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 from console import money
 from console.api.models import PaymentCreate, RefundCreate, describe, field_errors
+from console.clock import Clock
 from console.sandbox import openapi, tokens
 from console.sandbox.errors import ApiError, invalid_refund_amount
 from console.sandbox.faults import FaultInjector, Faults
-from console.sandbox.store import Clock, IdempotencySlot, IdFactory, Outcome, Store, random_id
+from console.sandbox.store import IdempotencySlot, IdFactory, Outcome, Store, random_id
 
 API_KEY_ENV = "PAYMENTS_SANDBOX_API_KEY"
 """Names one more accepted API key besides the one generated and kept in the database."""

@@ -15,9 +15,10 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from console.clock import Clock
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
-from console.sandbox.store import Clock, IdFactory, Store, random_id
+from console.sandbox.store import IdFactory, Store, random_id
 
 START_TIMEOUT_SECONDS = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 2

@@ -28,6 +28,7 @@ from typing import Any
 
 from console import money, processes
 from console.api.models import PaymentCreate, RefundCreate
+from console.clock import Clock, utc_now
 from console.sandbox import tokens
 from console.sandbox.errors import (
     ApiError,
@@ -90,12 +91,7 @@ _open_stores: set[str] = set()
 """The tokens of this process's open Stores (a closed Store can finish no request)."""
 _open_stores_lock = threading.Lock()
 
-Clock = Callable[[], datetime]
 IdFactory = Callable[[str], str]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def random_id(prefix: str) -> str:

@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, LoadingIndicator
 from console.api.errors import NotFoundError
 from console.api.models import Payment
 from console.display import payment_id_error
+from console.error_text import describe_error
 from console.journal import JournalEntry
+from console.screens.base import ConsoleScreen
 from console.screens.payment_detail import fetch_payment
-from console.widgets.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel, FormField
 from console.widgets.payment import PaymentDetails
 
@@ -106,5 +107,5 @@ class FindPaymentScreen(ConsoleScreen[None]):
         if isinstance(error, NotFoundError):
             field.set_error("Payment not found")
         else:
-            self.query_one(ErrorPanel).show_error(error)
+            self.query_one(ErrorPanel).show_message(*describe_error(error))
         self.query_one("#payment-id", Input).focus()

@@ -15,8 +15,9 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Select
 from console import credentials
 from console.api.errors import AuthenticationError
 from console.config import MODES, Profile, save_settings
+from console.error_text import describe_error
 from console.operations import check_key
-from console.widgets.base import ConsoleScreen
+from console.screens.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel, FormField
 
 CONNECT = "connect"
@@ -177,7 +178,7 @@ class FirstRunScreen(ConsoleScreen[None]):
         self.busy = False
         self.query_one("#first-run-progress").display = False
         self.query_one("#first-run").disabled = False
-        self.query_one(ErrorPanel).show_error(error)
+        self.query_one(ErrorPanel).show_message(*describe_error(error))
         if isinstance(error, AuthenticationError):
             self.query_one("#field-api-key", FormField).set_error("The API did not accept this key")
             self.query_one("#api-key").focus()

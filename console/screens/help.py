@@ -8,15 +8,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from console.widgets.base import ConsoleScreen
+from console.screens.base import ConsoleScreen
 
 DESCRIPTION_MIN_WIDTH = 30
 """The description column's narrowest width; at 100 columns it gets 36 and wraps."""
 
 
-def binding_sections() -> Iterator[tuple[str, list[BindingType]]]:
-    """(where, bindings): the app's global bindings, then each screen's own."""
-    from console.app import PaymentsConsoleApp
+def binding_sections(
+    global_bindings: list[BindingType],
+) -> Iterator[tuple[str, list[BindingType]]]:
+    """(where, bindings): the app's `global_bindings`, then each screen's own."""
     from console.screens.confirm import ConfirmScreen
     from console.screens.find_payment import FindPaymentScreen
     from console.screens.first_run import FirstRunScreen
@@ -27,7 +28,7 @@ def binding_sections() -> Iterator[tuple[str, list[BindingType]]]:
     from console.screens.refund import RefundScreen
     from console.screens.settings import SettingsScreen
 
-    yield "Everywhere", PaymentsConsoleApp.BINDINGS
+    yield "Everywhere", global_bindings
     screens = (
         HomeScreen,
         NewPaymentScreen,
@@ -57,7 +58,7 @@ class HelpScreen(ConsoleScreen[None]):
         table.add_columns("Where", "Keys", "Action", "Id")
         # The descriptions wrap within what the other columns leave, so none is cut off.
         table.add_column("What it does", width=max(DESCRIPTION_MIN_WIDTH, self.app.size.width - 64))
-        for where, bindings in binding_sections():
+        for where, bindings in binding_sections(type(self.app).BINDINGS):
             for binding in bindings:
                 if not isinstance(binding, Binding):
                     binding = Binding(*binding)

@@ -26,8 +26,8 @@ from textual.widgets import DataTable, Input, Label
 
 from console.journal import JournalEntry
 from console.safe_text import for_terminal
+from console.screens.base import ConsoleScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.widgets.base import ConsoleScreen
 from console.widgets.history_table import (
     PAGE_SIZE,
     STATUS_WIDTH,

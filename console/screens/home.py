@@ -21,8 +21,8 @@ from textual.widgets import DataTable, Label
 
 from console.display import amount_text, local_time
 from console.safe_text import one_line
+from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen
-from console.widgets.base import ConsoleScreen
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:

@@ -15,10 +15,11 @@ from console import money, operations
 from console.api.errors import CardError, InvalidRequestError
 from console.api.models import PaymentCreate, field_errors
 from console.display import local_time
+from console.error_text import describe_error
 from console.safe_text import KeyInFieldError, refuse_key
+from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.widgets.base import ConsoleScreen
 from console.widgets.currency import CurrencySelect
 from console.widgets.panels import ErrorPanel, FormField
 
@@ -240,7 +241,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
 
     def _failed(self, error: Exception) -> None:
         self._unlock()
-        self.query_one(ErrorPanel).show_error(error)
+        self.query_one(ErrorPanel).show_message(*describe_error(error))
         cause = error.cause if isinstance(error, operations.OperationFailed) else error
         if isinstance(cause, CardError):
             self.query_one("#source").focus()

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.widgets import LoadingIndicator
 
 from console.api.models import Payment
+from console.error_text import describe_error
 from console.journal import JournalEntry
-from console.widgets.base import ConsoleScreen
+from console.screens.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel
 from console.widgets.payment import PaymentDetails
 
@@ -70,4 +71,4 @@ class PaymentDetailScreen(ConsoleScreen[None]):
 
     def work_failed(self, group: str, error: BaseException) -> None:
         self.query_one("#detail-loading").display = False
-        self.query_one(ErrorPanel).show_error(error)
+        self.query_one(ErrorPanel).show_message(*describe_error(error))

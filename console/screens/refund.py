@@ -25,14 +25,15 @@ from console import money, operations
 from console.api.errors import InvalidRequestError, NotFoundError
 from console.api.models import Payment, Refund, RefundCreate
 from console.display import local_time, payment_id_error
+from console.error_text import describe_error
 from console.journal import JournalEntry
+from console.refunds import RefundFigures, check_refund_amount
 from console.safe_text import one_line
+from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import fetch_payment
-from console.widgets.base import ConsoleScreen
-from console.widgets.errors import describe_error
 from console.widgets.panels import ErrorPanel, FormField
-from console.widgets.refund_form import RefundFigures, RefundSummary, check_refund_amount
+from console.widgets.refund_form import RefundSummary
 
 LOAD = "refund-load"
 ASK = "refund-ask"
@@ -415,7 +416,7 @@ class RefundScreen(ConsoleScreen[None]):
             self._forget_payment()
             self._field("refund-payment-id").set_error("Payment not found")
         else:
-            self.query_one(ErrorPanel).show_error(error)
+            self.query_one(ErrorPanel).show_message(*describe_error(error))
             self._load_error_shown = True
         if self.figures is None:
             self.query_one("#refund-payment-id", Input).focus()

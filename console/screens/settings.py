@@ -22,17 +22,13 @@ from textual.widgets import Button, Input, Label, OptionList, Select
 from console import credentials
 from console.api.errors import AuthenticationError
 from console.api.models import field_errors
-from console.config import MODES, Profile, Settings, save_settings
+from console.config import MODES, Profile, save_settings
+from console.error_text import describe_error
 from console.operations import check_key
+from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen
-from console.widgets.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel
-from console.widgets.settings_form import (
-    LEGEND,
-    KeyStatus,
-    profile_prompt,
-    read_key_status,
-)
+from console.widgets.settings_form import LEGEND, profile_prompt
 
 KEY = "settings-key"
 SAVE = "settings-save"
@@ -56,7 +52,6 @@ FIELDS = {"name": "profile-name", "base_url": "profile-base-url", "key": "profil
 @dataclass(frozen=True)
 class Saved:
     profile: Profile
-    settings: Settings
     key_stored: str | None
     """The masked key stored with this save, if one was typed."""
     warning: str | None
@@ -116,7 +111,7 @@ class SettingsScreen(ConsoleScreen[None]):
         super().__init__()
         self.selected: str | None = None
         """The saved profile shown in the form; None while a new one is being written."""
-        self.key_status: KeyStatus | None = None
+        self.key_status: credentials.KeyStatus | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="settings-main"):
@@ -205,7 +200,9 @@ class SettingsScreen(ConsoleScreen[None]):
         for profile in settings.profiles.values():
             in_use = current is not None and current.name == profile.name
             default = settings.default_profile == profile.name
-            options.add_option(profile_prompt(profile, in_use=in_use, default=default))
+            options.add_option(
+                profile_prompt(profile.name, profile.mode, in_use=in_use, default=default)
+            )
         if highlighted is not None and settings.profiles:
             options.highlighted = min(highlighted, len(settings.profiles) - 1)
 
@@ -268,10 +265,10 @@ class SettingsScreen(ConsoleScreen[None]):
     # --- the key --------------------------------------------------------------------
 
     @work(exclusive=True, group=KEY, exit_on_error=False)
-    async def read_key(self, name: str) -> tuple[str, KeyStatus]:
-        return name, await asyncio.to_thread(read_key_status, name)
+    async def read_key(self, name: str) -> tuple[str, credentials.KeyStatus]:
+        return name, await asyncio.to_thread(credentials.read_key_status, name)
 
-    def _show_key(self, status: KeyStatus | None) -> None:
+    def _show_key(self, status: credentials.KeyStatus | None) -> None:
         self.key_status = status
         shown = self.query_one("#profile-key-shown", Label)
         shown.update("…" if status is None else status.describe())
@@ -335,7 +332,6 @@ class SettingsScreen(ConsoleScreen[None]):
                 reconnected = True
         return Saved(
             profile,
-            settings,
             credentials.mask(key) if key else None,
             credentials.mode_warning(key, profile.mode, profile.name) if key else None,
             reconnected,
@@ -535,7 +531,7 @@ class SettingsScreen(ConsoleScreen[None]):
         if group == KEY:
             self.query_one("#profile-key-shown", Label).update("unavailable (no usable keyring)")
         self._say(None)
-        self.query_one(ErrorPanel).show_error(error)
+        self.query_one(ErrorPanel).show_message(*describe_error(error))
 
     def _say(self, message: str | None) -> None:
         """A status line (None clears it, and any problem shown)."""

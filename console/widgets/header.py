@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -11,17 +9,12 @@ from textual.widgets import Label
 
 from console.safe_text import one_line
 
-if TYPE_CHECKING:
-    from console.app import PaymentsConsoleApp
-
 MODES = ("sandbox", "test", "live")
 
 
 class ConsoleHeader(Horizontal):
-    """`Payments Console · <screen title>   profile <name> [MODE]`.
-
-    Follows `PaymentsConsoleApp.profile_revision`, so a profile switch shows at once.
-    """
+    """`Payments Console · <screen title>   profile <name> [MODE]`; the screen says which
+    profile (`show`), or that there is none yet."""
 
     def __init__(self, title: str) -> None:
         super().__init__(id="header")
@@ -32,25 +25,24 @@ class ConsoleHeader(Horizontal):
         yield Label("", id="header-profile")
         yield Label("", id="header-mode")
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "profile_revision", self._show_profile)
+    def opening(self) -> None:
+        """The console is still opening: nothing to say about the profile yet."""
+        self.query_one("#header-mode", Label).display = False
 
-    def _show_profile(self) -> None:
-        app = cast("PaymentsConsoleApp", self.app)
-        name = self.query_one("#header-profile", Label)
+    def not_connected(self) -> None:
+        self.query_one("#header-profile", Label).update("no profile")
+        self._badge("NOT CONNECTED", "none")
+
+    def show(self, profile_name: str, mode: str) -> None:
+        """A name from the settings file: drawn safe, and never read as markup."""
+        self.query_one("#header-profile", Label).update(
+            Content(f"profile {one_line(profile_name)}")
+        )
+        self._badge(one_line(mode).upper(), mode)
+
+    def _badge(self, text: str, mode: str) -> None:
         badge = self.query_one("#header-mode", Label)
-        badge.display = app.loaded
-        if not app.loaded:  # opening: nothing to say about the profile yet
-            return
-        profile = app.ctx.profile
-        if profile is None:
-            name.update("no profile")
-            badge.update("NOT CONNECTED")
-            mode = "none"
-        else:
-            # A name from the settings file: drawn safe, and never read as markup.
-            name.update(Content(f"profile {one_line(profile.name)}"))
-            badge.update(Content(one_line(profile.mode).upper()))
-            mode = profile.mode
+        badge.display = True
+        badge.update(Content(text))
         for candidate in (*MODES, "none"):
             badge.set_class(candidate == mode, f"-{candidate}")

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Input
 
 from console.display import amount_text
-from console.journal import STATUSES, JournalEntry
+from console.entries import STATUSES, JournalEntry
 from console.safe_text import one_line
 from console.widgets.panels import status_content
 

@@ -13,7 +13,6 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from console.safe_text import for_terminal, one_line
-from console.widgets.errors import describe_error
 
 
 def status_content(status: str) -> Content:
@@ -34,9 +33,6 @@ class ErrorPanel(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, classes="error-panel", markup=False)
         self.display = False
-
-    def show_error(self, error: BaseException) -> None:
-        self.show_message(*describe_error(error))
 
     def show_message(self, title: str, message: str) -> None:
         """Every error a screen shows comes here: both texts are made safe to draw."""

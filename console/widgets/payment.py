@@ -23,7 +23,7 @@ from console.widgets.panels import status_content
 
 if TYPE_CHECKING:
     from console.api.models import Payment
-    from console.journal import JournalEntry
+    from console.entries import JournalEntry
 
 LABEL_WIDTH = 14
 

@@ -17,12 +17,12 @@ from console.api import errors
 from console.app import NEEDS_CONTEXT, PaymentsConsoleApp, make_app, styles_dir, stylesheets
 from console.config import ConfigError, Profile, Settings
 from console.context import NotConnectedError, Services
+from console.error_text import describe_error
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.first_run import FirstRunScreen
 from console.screens.help import HelpScreen
 from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen
-from console.widgets.errors import describe_error
 from screenshots.scenarios import SIZE, Harness, profile, settle, take_payment
 
 

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from console.api.models import PaymentCreate
 from console.app import PaymentsConsoleApp
 from console.config import Profile
+from console.error_text import describe_error
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.history import HistoryScreen
 from console.screens.payment_detail import PaymentDetailScreen
@@ -213,7 +214,7 @@ async def test_error_panels_sanitize_title_and_message(harness: Harness) -> None
         panel.show_message(f"Server error{OSC_52}", HOSTILE)
         await pilot.pause()
         assert_safe(app, "Server error", "Order done", MASKED)
-        panel.show_error(ValueError(f"Bad {C1_CSI}input {KEY}"))
+        panel.show_message(*describe_error(ValueError(f"Bad {C1_CSI}input {KEY}")))
         await pilot.pause()
         assert_safe(app, "Invalid input", "Bad input", MASKED)
 

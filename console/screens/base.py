@@ -1,22 +1,44 @@
-"""`ConsoleScreen`: the header/footer frame and worker-result routing every screen shares."""
+"""`ConsoleScreen`: the header/footer frame and worker-result routing every screen shares.
+
+Screens reach the app through `ConsoleApp`, a Protocol of what they use of it, so that
+nothing below `console.app` imports it (no import cycle, counting type-checking ones).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from console.widgets.errors import describe_error
+from console.error_text import describe_error
 from console.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
-    from console.app import PaymentsConsoleApp
-    from console.context import ConsoleContext
+    from console.api.client import PaymentsClient
+    from console.config import Profile
+    from console.context import Connector, ConsoleContext
 
 ResultT = TypeVar("ResultT")
+
+
+class ConsoleApp(Protocol):
+    """What screens use of the console's App (`console.app.PaymentsConsoleApp`)."""
+
+    sandbox: Connector | None
+    """Starts the local sandbox (the first run's choice), when the console has one."""
+
+    @property
+    def ctx(self) -> ConsoleContext: ...
+
+    @property
+    def loaded(self) -> bool: ...
+
+    async def use_client(self, profile: Profile, client: PaymentsClient) -> None: ...
+
+    async def use_profile(self, profile: Profile, api_key: str) -> None: ...
 
 
 class ConsoleScreen(Screen[ResultT]):
@@ -32,8 +54,8 @@ class ConsoleScreen(Screen[ResultT]):
     SCREEN_TITLE: ClassVar[str] = ""
 
     @property
-    def console(self) -> PaymentsConsoleApp:
-        return cast("PaymentsConsoleApp", self.app)
+    def console(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
 
     @property
     def ctx(self) -> ConsoleContext:
@@ -54,6 +76,21 @@ class ConsoleScreen(Screen[ResultT]):
         yield ConsoleHeader(self.SCREEN_TITLE)
         yield from self.compose_body()
         yield Footer()
+
+    def on_mount(self) -> None:
+        """The header follows the app's `profile_revision`: a profile switch shows at once."""
+        self.watch(self.app, "profile_revision", self._show_header_profile)
+
+    def _show_header_profile(self) -> None:
+        console = self.console
+        profile = console.ctx.profile if console.loaded else None
+        header = self.query_one(ConsoleHeader)
+        if not console.loaded:
+            header.opening()
+        elif profile is None:
+            header.not_connected()
+        else:
+            header.show(profile.name, profile.mode)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -1,4 +1,5 @@
-"""The one place that turns an exception into what the merchant reads.
+"""The one place that turns an exception into what the merchant reads (UI-free, beside
+`display.py`: the screens and the command line both show what it says).
 
 `describe_error(exc)` returns `(title, message)`: plain sentences, never a
 traceback, never an API key (the client keeps keys out of its messages).
