@@ -7,6 +7,7 @@ decimals. Every answer carries a Request-Id header, and every error body the sam
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -428,7 +429,7 @@ async def _read_body(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        with anyio.fail_after(BODY_TIMEOUT_SECONDS):
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:

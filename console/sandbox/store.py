@@ -313,31 +313,26 @@ class Store:
         """Run `work` in one transaction that also stores the answer under the idempotency key.
 
         `work` raises ApiError before writing anything, so an error answer commits only
-        the idempotency record. With a slot, `work` runs only while this request still
-        holds the key (checked in the same transaction); else 409 idempotency_key_in_use.
+        the idempotency record. With a slot, `work` is committed only while this request
+        still holds the key (checked in the same transaction); else it is rolled back and
+        the answer is 409 idempotency_key_in_use.
         """
         try:
             with self._transaction() as conn:
-                if slot is not None:
-                    held = conn.execute(
-                        "SELECT 1 FROM idempotency WHERE scope = ? AND key = ?"
-                        " AND request_id = ? AND owner = ? AND state = 'in_progress'",
-                        (slot.scope, slot.key, request_id, self.owner),
-                    ).fetchone()
-                    if held is None:
-                        raise key_in_use()
                 try:
                     status, payload = work(conn)
                 except ApiError as exc:
                     status, payload = exc.status, exc.body(request_id)
                 body = money.dumps(payload)
                 if slot is not None:
-                    conn.execute(
+                    stored = conn.execute(
                         "UPDATE idempotency SET state = 'done', status = ?, body = ?,"
                         " owner = NULL WHERE scope = ? AND key = ? AND request_id = ?"
-                        " AND owner = ?",
+                        " AND owner = ? AND state = 'in_progress'",
                         (status, body, slot.scope, slot.key, request_id, self.owner),
                     )
+                    if stored.rowcount != 1:  # the key is no longer this request's:
+                        raise key_in_use()  # the transaction, `work` with it, rolls back
         except BaseException:
             if slot is not None:
                 self.release(slot, request_id)
