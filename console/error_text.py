@@ -13,7 +13,7 @@ from console.context import NotConnectedError
 from console.money import AmountError
 
 if TYPE_CHECKING:
-    from console import operations
+    from console import outcomes
     from console.api import errors
 
 UNKNOWN_OUTCOME = (
@@ -42,7 +42,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from console.api.models import describe
     from console.config import ConfigError
     from console.credentials import KeyringUnavailableError
-    from console.operations import JournalWriteError, NotRetryableError, OperationFailed
+    from console.outcomes import JournalWriteError, NotRetryableError, OperationFailed
 
     if isinstance(exc, OperationFailed):
         return _describe_operation(exc)
@@ -96,7 +96,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     return "Unexpected error", f"{type(exc).__name__}: {exc}"
 
 
-def _describe_operation(failed: operations.OperationFailed) -> tuple[str, str]:
+def _describe_operation(failed: outcomes.OperationFailed) -> tuple[str, str]:
     """A payment or refund that did not succeed: its error, and what became of it."""
     title, message = describe_error(failed.cause)
     if failed.outcome == "unknown" and not getattr(failed.cause, "outcome_unknown", False):

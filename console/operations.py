@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, TypeVar
 
 from console.api.client import PaymentsClient
 from console.api.errors import (
@@ -54,13 +54,14 @@ from console.api.errors import (
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
 from console.clock import Clock
 from console.journal import Journal, JournalEntry, Kind, Status
+from console.outcomes import JournalWriteError as JournalWriteError
+from console.outcomes import NotRetryableError as NotRetryableError
+from console.outcomes import OperationFailed as OperationFailed
+from console.outcomes import Outcome as Outcome
+from console.outcomes import Sent as Sent
 from console.safe_text import refuse_key
 
 _Result = TypeVar("_Result", Payment, Refund)
-
-Outcome = Literal["refused", "not_sent", "unknown"]
-"""How an operation that did not succeed ended: definitively refused (nothing happened),
-never sent, or unknown (it may have happened: send it again with its key)."""
 
 KEY_CHECK_ID = "pay_payments_console_key_check"
 """A payment ID that cannot exist: looking it up tells whether the API accepts a key."""
@@ -68,57 +69,6 @@ KEY_CHECK_ID = "pay_payments_console_key_check"
 _NO_VERDICT = (APIConnectionError, AuthenticationError, ForbiddenError, RateLimitError)
 """Errors that say nothing of an earlier attempt of the request (turned away before the
 API looked at it); an APIConnectionError here is one that never reached the server."""
-
-
-class NotRetryableError(Exception):
-    """A journal entry that cannot (or need not) be sent again; `str()` says why."""
-
-
-class JournalWriteError(Exception):
-    """The journal could not record an operation; `str()` names the file and why."""
-
-    def __init__(self, journal: Journal, what: str, error: BaseException) -> None:
-        super().__init__(f"The journal at {journal.path} could not record {what}: {error}")
-
-
-class OperationFailed(Exception):
-    """A payment or refund that did not succeed: the error (`cause`) and what is known
-    of the operation. `str()` is the cause's message."""
-
-    def __init__(
-        self,
-        cause: BaseException,
-        *,
-        kind: Kind,
-        outcome: Outcome,
-        idempotency_key: str,
-        entry_id: int | None,
-        resent: bool = False,
-        journal_error: str | None = None,
-    ) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.kind = kind
-        self.outcome = outcome
-        self.idempotency_key = idempotency_key
-        self.entry_id = entry_id
-        self.resent = resent
-        """True when this re-sent an earlier attempt (whose outcome is unknown)."""
-        self.journal_error = journal_error
-        """Why the journal could not record this failure, if it could not."""
-
-
-@dataclass(frozen=True)
-class Sent(Generic[_Result]):
-    """A payment or refund the API accepted, and its journal entry."""
-
-    result: _Result
-    entry_id: int
-    idempotency_key: str
-    resent: bool
-    """True when this settled an earlier attempt whose outcome was unknown."""
-    journal_error: str | None = None
-    """Why the journal could not record the result (it settles on the next run)."""
 
 
 def new_idempotency_key() -> str:
@@ -258,7 +208,7 @@ async def _journaled(
             )
     except (sqlite3.Error, OSError) as exc:
         # Nothing was sent: an operation is never made without its journal entry.
-        failure = JournalWriteError(journal, f"the {request.kind} before sending it", exc)
+        failure = JournalWriteError(journal.path, f"the {request.kind} before sending it", exc)
         raise OperationFailed(
             failure, kind=request.kind, outcome="not_sent", idempotency_key=chosen, entry_id=None
         ) from exc
@@ -318,7 +268,7 @@ async def retry(
     try:
         await asyncio.to_thread(journal.record_retry, entry_id, now=clock())
     except (sqlite3.Error, OSError) as exc:
-        failure = JournalWriteError(journal, f"the retry of entry {entry_id}", exc)
+        failure = JournalWriteError(journal.path, f"the retry of entry {entry_id}", exc)
         raise OperationFailed(
             failure, kind=entry.kind, outcome="unknown", idempotency_key=key, entry_id=entry_id
         ) from exc
@@ -431,5 +381,5 @@ async def _record(journal: Journal, entry_id: int, **result: Any) -> str | None:
     try:
         await asyncio.to_thread(journal.record_result, entry_id, **result)
     except (sqlite3.Error, OSError) as exc:
-        return str(JournalWriteError(journal, f"the result of entry {entry_id}", exc))
+        return str(JournalWriteError(journal.path, f"the result of entry {entry_id}", exc))
     return None
