@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -38,10 +37,10 @@ from pydantic_settings import (
 )
 
 from console import money
-from console.api.models import describe
-from console.hosts import is_loopback
 from console.modes import MODES, Mode
 from console.paths import data_dir, default_config_path, os_error_problem
+from console.wire.base_url import check_base_url as check_base_url
+from console.wire.models import describe
 
 __all__ = [
     "DEFAULT_THEME",
@@ -82,26 +81,6 @@ class UnknownProfileError(ConfigError):
 class SettingsWriteError(ConfigError, OSError):
     """The settings file could not be written (a full disk, a directory that is not
     writable...); `str()` says what to do. An OSError too, for callers that catch one."""
-
-
-def check_base_url(url: str) -> str:
-    """The URL without a trailing slash; https, or http only to a loopback host."""
-    url = url.strip().rstrip("/")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValueError(f"'{url}' is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise ValueError("base URL must start with https:// and name a host")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("base URL must not contain a user name or password")
-    if parts.query or parts.fragment:
-        raise ValueError("base URL must not contain a query or fragment")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise ValueError("base URL must use https:// (plain http:// only for 127.0.0.1/localhost)")
-    return url
 
 
 def _refuse_secrets(data: Any, where: str) -> None:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,6 +59,7 @@ from console.outcomes import OperationFailed as OperationFailed
 from console.outcomes import Outcome as Outcome
 from console.outcomes import Sent as Sent
 from console.safe_text import refuse_key
+from console.wire.idempotency import new_key
 
 _Result = TypeVar("_Result", Payment, Refund)
 
@@ -72,7 +72,8 @@ API looked at it); an APIConnectionError here is one that never reached the serv
 
 
 def new_idempotency_key() -> str:
-    return str(uuid.uuid4())
+    """A new key, by the one rule of `console.wire.idempotency` (as the client mints)."""
+    return new_key()
 
 
 async def check_key(client: PaymentsClient) -> None:

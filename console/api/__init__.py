@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         RateLimitError,
         ResponseFormatError,
     )
-    from console.api.models import ErrorBody, Payment, PaymentCreate, Refund, RefundCreate
+    from console.wire.models import ErrorBody, Payment, PaymentCreate, Refund, RefundCreate
 
 _HOMES = {
     "PaymentsClient": "client",

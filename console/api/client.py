@@ -4,12 +4,15 @@ Async, one pooled `httpx.AsyncClient` per instance. Retries follow stripe-python
 (`console.api.retry`): connection failures, timeouts, 409 (idempotency key in use), 429
 (after `Retry-After`, capped) and 5xx are retried up to `max_retries` times with
 exponential backoff and jitter; TLS failures and every other 4xx never are. Each POST
-carries one `Idempotency-Key` (a uuid4 unless the caller gives one), reused on every
+carries one `Idempotency-Key` (a new uuid4 unless the caller gives one), reused on every
 retry, so a retry can never charge or refund twice.
 
 `base_url` may or may not end in `/v1`: when its last path segment is not `v1`, `/v1` is
 appended (`https://api.example.com` and `https://api.example.com/v1` are the same API).
-Plain `http://` is refused unless the host is loopback (127.0.0.0/8, ::1, localhost).
+Plain `http://` is refused unless the host is loopback (127.0.0.0/8, ::1, localhost): the
+one rule of `console.wire.base_url`, which the config checks profiles with too. A key the
+caller gives is checked by `console.wire.idempotency` (1 to 255 printable ASCII characters,
+no spaces) before anything is sent.
 
 The layers: `transport` sends one attempt and reads it in full (at most
 `max_response_bytes`, 1 MiB by default), `retry` decides whether and when to send again,
@@ -29,7 +32,6 @@ import httpx
 from console.api import mapping, retry
 from console.api.mapping import Model
 from console.api.mapping import error_from_body as error_from_body
-from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
 from console.api.retry import MAX_RETRY_AFTER as MAX_RETRY_AFTER
 from console.api.retry import backoff_delay as backoff_delay
 from console.api.transport import MAX_RESPONSE_BYTES as MAX_RESPONSE_BYTES
@@ -38,6 +40,7 @@ from console.api.transport import USER_AGENT as USER_AGENT
 from console.api.transport import normalize_base_url as normalize_base_url
 from console.api.transport import parse_retry_after as parse_retry_after
 from console.hosts import is_loopback
+from console.wire.models import Payment, PaymentCreate, Refund, RefundCreate
 
 __all__ = ["MAX_RESPONSE_BYTES", "MAX_RETRY_AFTER", "USER_AGENT", "PaymentsClient"]
 

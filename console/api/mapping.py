@@ -6,7 +6,6 @@ Bodies are written with `money.dumps` (exact decimals) and read with `money.load
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
@@ -14,8 +13,9 @@ from pydantic import BaseModel, ValidationError
 
 from console import money
 from console.api import errors
-from console.api.models import ErrorBody, Payment, Refund, describe
 from console.api.transport import Reply
+from console.wire.idempotency import MAX_KEY_LENGTH, check_key, new_key
+from console.wire.models import ErrorBody, Payment, Refund, describe
 
 __all__ = [
     "MAX_IDEMPOTENCY_KEY_LENGTH",
@@ -27,7 +27,7 @@ __all__ = [
     "parse",
 ]
 
-MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+MAX_IDEMPOTENCY_KEY_LENGTH: Final = MAX_KEY_LENGTH
 
 Model = TypeVar("Model", bound=BaseModel)
 _RESOURCE_NAMES: Final = {Payment: "payment", Refund: "refund"}
@@ -41,7 +41,8 @@ def encode(
 ) -> tuple[bytes | None, dict[str, str]]:
     """The content and headers of a request, the same for every attempt.
 
-    A POST gets its one `Idempotency-Key` here (a uuid4 unless the caller gave one).
+    A POST gets its one `Idempotency-Key` here (a new one unless the caller gave one, checked by
+    `console.wire.idempotency`).
     """
     if method != "POST":
         return None, {}
@@ -59,13 +60,8 @@ def item_path(collection: str, item_id: str) -> str:
 
 
 def _idempotency_key(given: str | None) -> str:
-    if given is None:
-        return str(uuid.uuid4())
-    if not given or len(given) > MAX_IDEMPOTENCY_KEY_LENGTH or not given.isprintable():
-        raise ValueError(
-            f"An idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
-        )
-    return given
+    """The caller's key, checked by the one rule (ValueError), or a new one."""
+    return new_key() if given is None else check_key(given)
 
 
 # --- answers ----------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import re
 import ssl
 import time
 import weakref
@@ -23,7 +22,7 @@ import httpx
 
 from console import __version__
 from console.api.errors import APIConnectionError, PaymentsError, ResponseFormatError
-from console.hosts import is_loopback
+from console.wire.base_url import check_base_url
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -44,9 +43,6 @@ logger = logging.getLogger("console.api.client")
 USER_AGENT: Final = f"payments-console/{__version__}"
 MAX_RESPONSE_BYTES: Final = 1024 * 1024
 """Largest response body read (1 MiB); API objects are a few hundred bytes."""
-
-_HOST: Final = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
-"""A DNS name (IDNs arrive as punycode), an IPv4 address, or an IPv6 address."""
 
 FailureKind = Literal["tls", "connect", "unsent", "lost", "cut_off", "undecodable", "too_large"]
 """How an attempt failed: before sending (tls, connect, unsent), after sending without an
@@ -150,33 +146,21 @@ class Failure:
 
 
 def normalize_base_url(base_url: str) -> str:
-    """Check a base URL and return it ending in /v1, without a trailing slash.
+    """Check a base URL by the one rule (`console.wire.base_url`) and return it ending in
+    /v1, without a trailing slash (an IDN host punycoded).
 
     Raises ValueError (with a message naming the fix) before anything is sent.
     """
+    checked = check_base_url(base_url)
     try:
-        url = httpx.URL(base_url.strip())
-    except httpx.InvalidURL as exc:
-        raise ValueError(f"The API base URL is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https"):
-        raise ValueError(
-            "The API base URL must start with https:// (for example https://api.example.com/v1)"
-        )
-    if not _HOST.fullmatch(url.raw_host.decode("ascii")):
-        raise ValueError("The API base URL has no valid host name")
-    if url.userinfo:
-        raise ValueError("The API base URL must not contain a user name or password")
-    if url.query or url.fragment:
-        raise ValueError("The API base URL must not contain a query string or fragment")
-    if url.scheme == "http" and not is_loopback(url.host):
-        raise ValueError(
-            f"Plain http:// is allowed only for this machine (127.0.0.1, ::1, localhost); "
-            f"use https:// for {url.host}"
-        )
+        url = httpx.URL(checked)
+    except httpx.InvalidURL:
+        raise ValueError(f"'{checked}' is not a valid URL") from None
     path = url.path.rstrip("/")
     if path.rsplit("/", 1)[-1] != "v1":
         path += "/v1"
-    return str(url.copy_with(path=path))
+    # The rule again on what httpx will connect to: two parsers must agree on the host.
+    return check_base_url(str(url.copy_with(path=path)))
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -256,9 +256,12 @@ def _with_journal(
 def _check_idempotency_key(given: str | None) -> str | None:
     if given is None:
         return None
-    if not given or len(given) > 255 or not given.isprintable() or " " in given:
-        raise Failure("--idempotency-key must be 1 to 255 printable characters without spaces")
-    return given
+    from console.wire.idempotency import check_key
+
+    try:
+        return check_key(given)
+    except ValueError as exc:
+        raise Failure(f"--idempotency-key: {exc}") from None
 
 
 # --- output -----------------------------------------------------------------------------

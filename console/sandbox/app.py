@@ -28,18 +28,19 @@ from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
 from console import money
-from console.api.models import PaymentCreate, RefundCreate, describe, field_errors
 from console.clock import Clock
 from console.sandbox import openapi, tokens
 from console.sandbox.errors import ApiError, invalid_refund_amount
 from console.sandbox.faults import FaultInjector, Faults
 from console.sandbox.store import IdempotencySlot, IdFactory, Outcome, Store, random_id
+from console.wire.idempotency import MAX_KEY_LENGTH, check_key
+from console.wire.models import PaymentCreate, RefundCreate, describe, field_errors
 
 API_KEY_ENV = "PAYMENTS_SANDBOX_API_KEY"
 """Names one more accepted API key besides the one generated and kept in the database."""
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_IDEMPOTENCY_KEY_LENGTH = MAX_KEY_LENGTH
 MAX_BODY_BYTES = openapi.MAX_BODY_BYTES
 """A POST body larger than this is refused with 413 (a payment is a few hundred bytes)."""
 MAX_DESCRIPTION_LENGTH = openapi.MAX_DESCRIPTION_LENGTH
@@ -390,14 +391,10 @@ def _idempotency_key(request: Request) -> str | None:
             "Idempotency-Key",
         )
     (key,) = keys
-    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise ApiError(
-            400,
-            "parameter_invalid",
-            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
-            "Idempotency-Key",
-        )
-    return key
+    try:
+        return check_key(key)
+    except ValueError as exc:
+        raise ApiError(400, "parameter_invalid", str(exc), "Idempotency-Key") from None
 
 
 def _unauthorized(code: str, message: str) -> ApiError:

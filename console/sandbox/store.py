@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from console import money, processes
-from console.api.models import PaymentCreate, RefundCreate
 from console.clock import Clock, utc_now
 from console.sandbox import tokens
 from console.sandbox.errors import (
@@ -37,6 +36,7 @@ from console.sandbox.errors import (
     refund_not_found,
 )
 from console.sqlite_files import connect_private
+from console.wire.models import PaymentCreate, RefundCreate
 
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 60 * 60
 """Idempotency keys are honoured for 24 hours, as Stripe does."""

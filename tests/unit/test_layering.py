@@ -39,6 +39,10 @@ CORE_MODULES = [
     "console.sandbox",
     "console.sandbox.app",
     "console.sandbox.server",
+    "console.wire",
+    "console.wire.models",
+    "console.wire.idempotency",
+    "console.wire.base_url",
 ]
 
 

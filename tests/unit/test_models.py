@@ -1,4 +1,5 @@
-"""The wire models: seed responses parse, extras are kept, errors name the field."""
+"""The wire models (console.wire.models): seed responses parse, extras are kept, errors
+name the field."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from console import money
-from console.api.models import (
+from console.wire.models import (
     ErrorBody,
     Payment,
     PaymentCreate,
