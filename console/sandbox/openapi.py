@@ -10,6 +10,7 @@ from typing import Any
 
 from console import money
 from console.sandbox import tokens
+from console.wire.idempotency import MAX_KEY_LENGTH
 
 ERROR_CODES = (
     "parameter_invalid",
@@ -314,7 +315,12 @@ def post_extra(schema: str) -> dict[str, Any]:
                 " replays the first answer instead of acting twice. Scoped to the account"
                 " (any of its API keys) and bound to the endpoint it was first used on;"
                 " send it once.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": "^[!-~]+$",
+                },
             }
         ],
     }
