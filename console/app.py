@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
-from functools import partial
+from functools import partial, partialmethod
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import var
 from textual.screen import Screen
@@ -34,8 +34,10 @@ from console.context import (
 )
 from console.error_text import describe_error
 from console.safe_text import for_terminal, one_line
+from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.home import HomeScreen
+from console.screens.registry import ACTIONS
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -60,24 +62,17 @@ def stylesheets() -> list[str | PurePath]:
     return list(paths)
 
 
-SINGLE_LETTER = frozenset(
-    {"new_payment", "find_payment", "refund", "history", "settings", "copy_id"}
-)
+SINGLE_LETTER = frozenset(row.action for row in ACTIONS if row.single_letter)
 """Actions bound to printable keys: they stand aside while a text field has focus."""
-NEEDS_CLIENT = frozenset({"new_payment", "find_payment", "refund"})
+NEEDS_CLIENT = frozenset(row.action for row in ACTIONS if row.needs_client)
 """Actions shown greyed out until a profile is connected."""
-NEEDS_CONTEXT = frozenset({*SINGLE_LETTER - {"copy_id"}, "first_run"})
+NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
 """Actions shown greyed out while the console is opening (its context not loaded yet)."""
-LEAVING = frozenset({*SINGLE_LETTER - {"copy_id"}, "first_run", "help"})
+LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
 """Actions that open another screen: greyed out while a payment or refund is being sent."""
-OPENS = {
-    "new_payment": "NewPaymentScreen",
-    "find_payment": "FindPaymentScreen",
-    "history": "HistoryScreen",
-    "settings": "SettingsScreen",
-    "help": "HelpScreen",
-}
-"""The screen each action opens: on that screen the action does nothing, so it is hidden."""
+OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and not row.payment_id}
+"""The screen ("module:Class") each action opens: on that screen the action does nothing,
+so it is hidden."""
 QUIT_AGAIN_SECONDS = 5.0
 """A second ctrl+q within this time quits even while a request is being sent."""
 LOAD = "load-context"
@@ -89,38 +84,9 @@ class PaymentsConsoleApp(App[None]):
     TITLE = "Payments Console"
     CSS_PATH = stylesheets()
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_payment", "New payment", id="new_payment", tooltip="Take a payment"),
-        Binding(
-            "slash",
-            "find_payment",
-            "Find",
-            key_display="/",
-            id="find_payment",
-            tooltip="Look a payment up by its ID",
-        ),
-        Binding("r", "refund", "Refund", id="refund", tooltip="Refund a payment"),
-        Binding("h", "history", "History", id="history", tooltip="Every operation sent"),
-        Binding("s", "settings", "Settings", id="settings", tooltip="Profiles, keys and theme"),
-        Binding("c", "copy_id", "Copy ID", id="copy_id", tooltip="Copy the payment ID"),
-        Binding(
-            "question_mark,f1",
-            "help",
-            "Help",
-            id="help",
-            tooltip="Every key binding",
-        ),
-        Binding("escape", "back", "Back", id="back", tooltip="Go back to the previous screen"),
-        Binding(
-            "ctrl+q",
-            "quit",
-            "Quit",
-            id="quit",
-            priority=True,
-            show=False,
-            tooltip="Quit the console",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(registry.bindings())
+    """One per row of `console.screens.registry.ACTIONS` with a key; each action that opens
+    a screen is an `action_<name>` made from `action_open` (see the end of this class)."""
 
     profile_revision: var[int] = var(0)
     """Bumped whenever ctx.profile or ctx.client changes; headers follow it."""
@@ -208,7 +174,7 @@ class PaymentsConsoleApp(App[None]):
         if self.connect_on_start is not None:
             self.call_after_refresh(self.run_connector, self.connect_on_start)
         elif self.ctx.client is None:
-            self.action_first_run()
+            self.action_open("first_run")
 
     async def on_unmount(self) -> None:
         if self._ctx is not None:
@@ -237,7 +203,7 @@ class PaymentsConsoleApp(App[None]):
         elif event.worker.group == "connect" and event.state is WorkerState.ERROR:
             title, message = describe_error(event.worker.error or RuntimeError("failed"))
             self.notify(message, title=title, severity="error", timeout=10)
-            self.action_first_run()
+            self.action_open("first_run")
 
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
         await self.ctx.use_client(profile, client)
@@ -250,8 +216,12 @@ class PaymentsConsoleApp(App[None]):
 
     # --- actions -------------------------------------------------------------
 
+    def _current(self) -> Screen[object]:
+        """The screen shown, or the one under the command palette (what it acts on)."""
+        return next(s for s in reversed(self.screen_stack) if not isinstance(s, CommandPalette))
+
     def _shown_payment_id(self) -> str | None:
-        shown = getattr(self.screen, "shown_payment_id", None)
+        shown = getattr(self._current(), "shown_payment_id", None)
         return shown if isinstance(shown, str) else None
 
     def _typing(self) -> bool:
@@ -260,11 +230,12 @@ class PaymentsConsoleApp(App[None]):
         The command palette's own search field does not count: it asks what the screen
         under it offers.
         """
-        screen = next(s for s in reversed(self.screen_stack) if not isinstance(s, CommandPalette))
-        focused = screen.focused
+        focused = self._current().focused
         return focused is not None and focused.check_consume_key("a", "a")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open" and parameters:
+            return self.check_action(str(parameters[0]), ())
         if action in SINGLE_LETTER and self._typing():
             return False
         if action == "copy_id":
@@ -273,7 +244,8 @@ class PaymentsConsoleApp(App[None]):
             return len(self.screen_stack) > 1
         if action in LEAVING and self._leave_refusal() is not None:
             return None
-        if OPENS.get(action) == type(self.screen).__name__:
+        shown = type(self._current())
+        if OPENS.get(action) == f"{shown.__module__}:{shown.__qualname__}":
             return False
         if action in NEEDS_CONTEXT and not self.loaded:
             return None
@@ -283,40 +255,16 @@ class PaymentsConsoleApp(App[None]):
             return self.ctx.client is None
         return True
 
-    def action_first_run(self) -> None:
-        from console.screens.first_run import FirstRunScreen
-
-        self._open(FirstRunScreen)
-
-    def action_new_payment(self) -> None:
-        from console.screens.new_payment import NewPaymentScreen
-
-        self._open(NewPaymentScreen)
-
-    def action_find_payment(self) -> None:
-        from console.screens.find_payment import FindPaymentScreen
-
-        self._open(FindPaymentScreen)
-
-    def action_refund(self) -> None:
-        from console.screens.refund import RefundScreen
-
-        self.push_screen(RefundScreen(payment_id=self._shown_payment_id()))
-
-    def action_history(self) -> None:
-        from console.screens.history import HistoryScreen
-
-        self._open(HistoryScreen)
-
-    def action_settings(self) -> None:
-        from console.screens.settings import SettingsScreen
-
-        self._open(SettingsScreen)
-
-    def action_help(self) -> None:
-        from console.screens.help import HelpScreen
-
-        self._open(HelpScreen)
+    def action_open(self, name: str) -> None:
+        """Open the screen of the registry row `name` (imported now, on first use): given
+        the payment shown if the row says so, else only if it is not the one shown."""
+        row = registry.BY_NAME[name]
+        screen_type = row.screen_class()
+        if row.payment_id:
+            opened: Callable[..., Screen[object]] = screen_type
+            self.push_screen(opened(payment_id=self._shown_payment_id()))
+        elif type(self._current()) is not screen_type:
+            self.push_screen(screen_type())
 
     def action_copy_id(self) -> None:
         payment_id = self._shown_payment_id()
@@ -348,36 +296,54 @@ class PaymentsConsoleApp(App[None]):
 
     def _leave_refusal(self) -> str | None:
         """Why the current screen may not be left now (see `ConsoleScreen.leave_refusal`)."""
-        screen = self.screen
+        screen = self._current()
         return screen.leave_refusal if isinstance(screen, ConsoleScreen) else None
 
-    def _open(self, screen_type: Callable[[], Screen[None]]) -> None:
-        """Push a screen, unless it is the one already shown."""
-        if type(self.screen) is not screen_type:
-            self.push_screen(screen_type())
-
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every console action that applies now, then Textual's own (theme, keys, quit...).
+        """What `screen` offers, then every registry action that applies now (none over a
+        modal dialog, where the app's keys do not reach), then Textual's own (theme, keys,
+        quit...).
 
-        Console actions are the bindings with an id (Textual's built-in ones have none).
+        The screen's are its bindings with an id (Textual's built-in ones have none).
         """
         offered: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if (
-                not active.enabled
-                or binding.id is None
-                or binding.action in offered | {"quit"}
-                or (binding.action == "back" and screen is self.screen_stack[0])
-            ):
+            if not active.enabled or binding.id is None or active.node is self:
                 continue
-            offered.add(binding.action)
+            name = binding.action.removeprefix("app.")
+            if name in offered:
+                continue
+            offered.add(name)
             yield SystemCommand(
                 binding.description,
                 binding.tooltip or binding.description,
                 partial(self.run_action, binding.action, active.node),
             )
+        if screen.is_modal:
+            yield from super().get_system_commands(screen)
+            return
+        for row in ACTIONS:
+            if (
+                row.action in offered | {"quit"}
+                or (row.action == "back" and screen is self.screen_stack[0])
+                or not self.check_action(row.action, ())
+            ):
+                continue
+            offered.add(row.action)
+            yield SystemCommand(row.title, row.tooltip, partial(self.run_action, row.action))
         yield from super().get_system_commands(screen)
+
+
+for _row in ACTIONS:
+    if _row.screen is not None:
+        # The binding keeps its action name (footer, keymaps and `app.<name>` use it).
+        setattr(
+            PaymentsConsoleApp,
+            f"action_{_row.action}",
+            partialmethod(PaymentsConsoleApp.action_open, _row.action),
+        )
+del _row
 
 
 def make_app(

@@ -1,4 +1,4 @@
-"""Help: every key binding of the console, where it applies and its id."""
+"""Help: every key binding of the console, where it applies and what it does."""
 
 from __future__ import annotations
 
@@ -8,39 +8,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from console.screens import registry
 from console.screens.base import ConsoleScreen
 
 DESCRIPTION_MIN_WIDTH = 30
-"""The description column's narrowest width; at 100 columns it gets 36 and wraps."""
+"""The description column's narrowest width; at 100 columns it gets 52 and wraps."""
 
 
-def binding_sections(
-    global_bindings: list[BindingType],
-) -> Iterator[tuple[str, list[BindingType]]]:
-    """(where, bindings): the app's `global_bindings`, then each screen's own."""
-    from console.screens.confirm import ConfirmScreen
-    from console.screens.find_payment import FindPaymentScreen
-    from console.screens.first_run import FirstRunScreen
-    from console.screens.history import HistoryScreen
-    from console.screens.home import HomeScreen
-    from console.screens.new_payment import NewPaymentScreen
-    from console.screens.payment_detail import PaymentDetailScreen
-    from console.screens.refund import RefundScreen
-    from console.screens.settings import SettingsScreen
-
-    yield "Everywhere", global_bindings
-    screens = (
-        HomeScreen,
-        NewPaymentScreen,
-        FindPaymentScreen,
-        PaymentDetailScreen,
-        RefundScreen,
-        HistoryScreen,
-        SettingsScreen,
-        ConfirmScreen,
-        FirstRunScreen,
-    )
-    for screen in screens:
+def binding_sections() -> Iterator[tuple[str, list[BindingType]]]:
+    """(where, bindings): the app's (the registry's), then each screen's own, the screens
+    as `registry.help_screens()` lists them."""
+    yield "Everywhere", list(registry.bindings())
+    for screen in registry.help_screens():
         own = screen.__dict__.get("BINDINGS")
         if own:
             title = getattr(screen, "SCREEN_TITLE", "") or screen.__name__.removesuffix("Screen")
@@ -55,10 +34,10 @@ class HelpScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Keys", "Action", "Id")
+        table.add_columns("Where", "Keys", "Action")
         # The descriptions wrap within what the other columns leave, so none is cut off.
-        table.add_column("What it does", width=max(DESCRIPTION_MIN_WIDTH, self.app.size.width - 64))
-        for where, bindings in binding_sections(type(self.app).BINDINGS):
+        table.add_column("What it does", width=max(DESCRIPTION_MIN_WIDTH, self.app.size.width - 48))
+        for where, bindings in binding_sections():
             for binding in bindings:
                 if not isinstance(binding, Binding):
                     binding = Binding(*binding)
@@ -67,6 +46,6 @@ class HelpScreen(ConsoleScreen[None]):
                     for key in binding.key.split(",")
                 )
                 table.add_row(
-                    where, keys, binding.description, binding.id or "", binding.tooltip, height=None
+                    where, keys, binding.description, binding.tooltip, height=None, key=binding.id
                 )
                 where = ""

@@ -97,7 +97,7 @@ async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None
         await pilot.press("question_mark")
         await pilot.pause()
         table = app.screen.query_one("#help-bindings", DataTable)
-        ids = {str(table.get_row_at(row)[3]) for row in range(table.row_count)}
+        ids = {str(key.value) for key in table.rows}  # each row is keyed by its binding's id
     expected = {
         "new_payment",
         "find_payment",
