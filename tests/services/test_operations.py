@@ -29,6 +29,7 @@ from console.journal import Journal
 from console.operations import NotRetryableError, OperationFailed
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
+from tests.journal_lock import LockJournalOnRequest
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 BASE_URL = "http://127.0.0.1/v1"
@@ -547,22 +548,6 @@ async def test_a_key_still_in_use_is_unknown_not_failed(tmp_path: Path, journal:
         assert entry.status == "unknown"
     finally:
         slow.state.store.close()
-
-
-class LockJournalOnRequest(httpx.AsyncBaseTransport):
-    """Lets the sandbox answer, while another connection holds the journal's write lock."""
-
-    def __init__(self, app: FastAPI, journal_path: Path) -> None:
-        self.inner = httpx.ASGITransport(app)
-        self.holder = sqlite3.connect(journal_path, isolation_level=None)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.holder.execute("BEGIN EXCLUSIVE")
-        return await self.inner.handle_async_request(request)
-
-    def release(self) -> None:
-        self.holder.execute("ROLLBACK")
-        self.holder.close()
 
 
 async def test_the_answer_survives_a_locked_journal_and_settles_on_the_next_run(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC
 from decimal import Decimal
 
-import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -24,6 +22,7 @@ from console.screens.refund import RefundScreen
 from console.widgets.currency import CurrencySelect, find_currency
 from console.widgets.panels import ErrorPanel
 from screenshots.scenarios import BASE_URL, SIZE, Harness, settle, take_payment
+from tests.journal_lock import LockJournalOnRequest
 from tests.tui.helpers import (
     field_error,
     gated_client,
@@ -408,27 +407,10 @@ async def test_a_different_payment_after_an_unknown_outcome_is_a_plain_confirmat
     assert payments_in_sandbox(harness) == 2
 
 
-class LockJournalWhileAnswering(httpx.AsyncBaseTransport):
-    """The sandbox answers while another connection holds the journal's write lock (as
-    another console or command on this machine may), past the journal's busy timeout."""
-
-    def __init__(self, harness: Harness) -> None:
-        self.inner = httpx.ASGITransport(harness.sandbox())
-        self.holder = sqlite3.connect(harness.journal.path, isolation_level=None)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.holder.execute("BEGIN EXCLUSIVE")
-        return await self.inner.handle_async_request(request)
-
-    def release(self) -> None:
-        self.holder.execute("ROLLBACK")
-        self.holder.close()
-
-
 async def test_a_locked_journal_when_the_answer_arrives_shows_the_payment_and_never_twice(
     harness: Harness,
 ) -> None:
-    locker = LockJournalWhileAnswering(harness)
+    locker = LockJournalOnRequest(harness.sandbox(), harness.journal.path)
     sandbox_key = harness.sandbox().state.api_key
     client = PaymentsClient(BASE_URL, sandbox_key, transport=locker, max_retries=0)
     app = harness.app(client=client)
