@@ -1,27 +1,30 @@
 """What every screen needs from the outside world, injected by `make_app`.
 
 Screens never construct HTTP clients or open databases; they reach the services
-through `self.app.ctx`, a `ConsoleContext`. It is mutable: the settings screen
-switches profile (and with it the client) through `PaymentsConsoleApp.use_profile`.
+through `self.app.ctx`, a `ConsoleContext`: the settings, the journal and the
+`console.session.Session` (the connected profile, its client and operations). The
+settings screen and the first run switch profile through the app's `use_connection`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.clock import Clock, utc_now
+from console.session import ClientFactory as ClientFactory
+from console.session import Connection, Session
+from console.session import NotConnectedError as NotConnectedError
+from console.session import default_client_factory as default_client_factory
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
     from console.config import Profile, Settings
     from console.journal import Journal
-
-ClientFactory = Callable[["Profile", str], "PaymentsClient"]
-"""Builds a client for a profile and its API key."""
+    from console.operations import Operations
 
 Connector = Callable[[], Awaitable[tuple["Profile", "PaymentsClient"]]]
 """Obtains a profile and its client after the first frame (e.g. starts the sandbox)."""
@@ -38,39 +41,56 @@ class Services:
 
 
 Loader = Callable[[], Services]
-"""Loads the settings, opens the journal and picks a profile (and its client, when it has a
-key). Called in a thread after the first frame, so none of that delays it."""
+"""Loads the settings, opens the journal and picks a profile (and its client, when it has
+a key). Called in a thread after the first frame, so none of that delays it."""
 
 
-class NotConnectedError(Exception):
-    """A screen needs the API but no profile is connected yet."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "No API is connected yet: choose the local sandbox or enter a base URL and key."
-        )
-
-
-def default_client_factory(profile: Profile, api_key: str) -> PaymentsClient:
-    from console.api.client import PaymentsClient
-
-    return PaymentsClient(profile.base_url, api_key, timeout=profile.timeout)
-
-
-@dataclass
 class ConsoleContext:
-    """The services the screens use. `client` is None until a profile is connected."""
+    """The services the screens use. The session has no connection until a profile is
+    connected."""
 
-    client: PaymentsClient | None
-    journal: Journal
-    settings: Settings
-    profile: Profile | None
-    clock: Clock = utc_now
-    config_path: Path | None = None
-    """Where `config.save_settings` writes (None: the default location)."""
-    client_factory: ClientFactory = field(default=default_client_factory)
-    display_tz: tzinfo | None = None
-    """Time zone for times on screen (None: this machine's local time zone)."""
+    def __init__(
+        self,
+        *,
+        client: PaymentsClient | None,
+        journal: Journal,
+        settings: Settings,
+        profile: Profile | None,
+        clock: Clock = utc_now,
+        config_path: Path | None = None,
+        client_factory: ClientFactory | None = None,
+        display_tz: tzinfo | None = None,
+    ) -> None:
+        connection = Connection(profile, client) if profile and client else None
+        self.session = Session(
+            journal,
+            clock=clock,
+            client_factory=client_factory,
+            connection=connection,
+            profile=profile,
+        )
+        self.journal = journal
+        self.settings = settings
+        self.config_path = config_path
+        """Where `config.save_settings` writes (None: the default location)."""
+        self.display_tz = display_tz
+        """Time zone for times on screen (None: this machine's local time zone)."""
+
+    @property
+    def clock(self) -> Clock:
+        return self.session.clock
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.session.profile
+
+    @property
+    def client_factory(self) -> ClientFactory:
+        return self.session.client_factory
+
+    @property
+    def client(self) -> PaymentsClient | None:
+        return self.session.client
 
     @property
     def profile_name(self) -> str:
@@ -83,21 +103,19 @@ class ConsoleContext:
         return self.profile.name if self.profile is not None else None
 
     def require_client(self) -> PaymentsClient:
-        if self.client is None:
-            raise NotConnectedError
-        return self.client
+        return self.session.require_client()
+
+    def operations(self) -> Operations:
+        """The connected profile's payments and refunds (`NotConnectedError` if none)."""
+        return self.session.operations()
 
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None:
         """Switch to `profile` and `client`, closing the previous client."""
-        previous, self.client, self.profile = self.client, client, profile
-        if previous is not None and previous is not client:
-            await previous.aclose()
+        await self.session.use(Connection(profile, client))
 
     async def connect(self, profile: Profile, api_key: str) -> None:
         """Switch to `profile`, building its client from `api_key`."""
-        await self.use_client(profile, self.client_factory(profile, api_key))
+        await self.session.use(self.session.connect(profile, api_key))
 
     async def aclose(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
+        await self.session.aclose()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.context import NotConnectedError
 from console.money import AmountError
+from console.session import NotConnectedError
 
 if TYPE_CHECKING:
     from console import outcomes

@@ -83,81 +83,243 @@ async def check_key(client: PaymentsClient) -> None:
         await client.get_payment(KEY_CHECK_ID)
 
 
-async def find_unsettled(
-    journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
-) -> JournalEntry | None:
-    """The unknown entry that sending `request` (without `new`) would settle, if any."""
-    kind, wire = _kind_and_wire(request)
-    return await _earlier_attempt(journal, clock, kind, profile, wire, key=None, new=False)
+@dataclass(frozen=True)
+class Operations:
+    """Payments and refunds of one profile, sent through its client and the journal.
 
+    `console.session.Session` builds one for the connected profile; screens and commands
+    call it without passing the client, journal, profile and clock each time.
+    """
 
-async def find_unreported(
-    journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
-) -> JournalEntry | None:
-    """A succeeded entry of exactly `request` whose command was stopped before it showed
-    the result (`report_later`): running the command again shows that one."""
-    kind, wire = _kind_and_wire(request)
-    return await asyncio.to_thread(journal.unreported_like, kind, profile, wire, now=clock())
+    client: PaymentsClient
+    journal: Journal
+    profile: str
+    """The profile's name, recorded with every entry."""
+    clock: Clock
+
+    async def find_unsettled(self, request: PaymentCreate | RefundCreate) -> JournalEntry | None:
+        """The unknown entry that sending `request` (without `new`) would settle, if any."""
+        kind, wire = _kind_and_wire(request)
+        return await self._earlier_attempt(kind, wire, key=None, new=False)
+
+    async def find_unreported(self, request: PaymentCreate | RefundCreate) -> JournalEntry | None:
+        """A succeeded entry of exactly `request` whose command was stopped before it
+        showed the result (`report_later`): running the command again shows that one."""
+        kind, wire = _kind_and_wire(request)
+        return await asyncio.to_thread(
+            self.journal.unreported_like, kind, self.profile, wire, now=self.clock()
+        )
+
+    async def create_payment(
+        self,
+        request: PaymentCreate,
+        *,
+        idempotency_key: str | None = None,
+        new: bool = False,
+        report_later: bool = False,
+    ) -> Sent[Payment]:
+        """Pay through the journal (see the module's docstring for the key it is sent
+        with). `report_later`: the caller shows the result, then says so with
+        `Journal.mark_reported` (a command killed in between is found by
+        `find_unreported`)."""
+        return await self._journaled(
+            lambda key: self.client.create_payment(request, idempotency_key=key),
+            _Request("payment", request.to_wire(), None, request.amount, request.currency),
+            key=idempotency_key,
+            new=new,
+            report_later=report_later,
+        )
+
+    async def create_refund(
+        self,
+        request: RefundCreate,
+        *,
+        idempotency_key: str | None = None,
+        currency: str | None = None,
+        new: bool = False,
+        report_later: bool = False,
+    ) -> Sent[Refund]:
+        """Refund through the journal. `currency` (the payment's) is recorded when given,
+        else taken from the journal's record of the payment, if this console made it."""
+        if currency is None:
+            currency = await asyncio.to_thread(self.journal.payment_currency, request.payment_id)
+        return await self._journaled(
+            lambda key: self.client.create_refund(request, idempotency_key=key),
+            _Request("refund", request.to_wire(), request.payment_id, request.amount, currency),
+            key=idempotency_key,
+            new=new,
+            report_later=report_later,
+        )
+
+    async def retry(self, entry_id: int) -> Sent[Payment] | Sent[Refund]:
+        """Send a journal entry again with its original idempotency key and request body.
+
+        Only an entry of this profile: one recorded under another profile is refused
+        (`NotRetryableError`), since sending it would reach another API, perhaps a live one.
+        """
+        journal, clock = self.journal, self.clock
+        await asyncio.to_thread(journal.recover_abandoned, now=clock())
+        entry = await asyncio.to_thread(_retryable, journal, entry_id)
+        if entry.profile != self.profile:
+            raise NotRetryableError(
+                f"Journal entry {entry_id} was sent on profile {entry.profile}, not on "
+                f"{self.profile}, the profile in use: switch to profile {entry.profile} "
+                "to send it again"
+            )
+        key = entry.idempotency_key
+        resending = entry.status == "unknown"
+        try:
+            await asyncio.to_thread(journal.record_retry, entry_id, now=clock())
+        except (sqlite3.Error, OSError) as exc:
+            failure = JournalWriteError(journal.path, f"the retry of entry {entry_id}", exc)
+            raise OperationFailed(
+                failure, kind=entry.kind, outcome="unknown", idempotency_key=key, entry_id=entry_id
+            ) from exc
+        if entry.kind == "payment":
+            payment = PaymentCreate.model_validate(entry.request)
+            return await self._settle(
+                entry_id,
+                "payment",
+                lambda: self.client.create_payment(payment, idempotency_key=key),
+                key,
+                resending,
+            )
+        refund = RefundCreate.model_validate(entry.request)
+        return await self._settle(
+            entry_id,
+            "refund",
+            lambda: self.client.create_refund(refund, idempotency_key=key),
+            key,
+            resending,
+        )
+
+    async def _journaled(
+        self,
+        send: Callable[[str], Awaitable[_Result]],
+        request: _Request,
+        *,
+        key: str | None,
+        new: bool,
+        report_later: bool,
+    ) -> Sent[_Result]:
+        """Find or record the journal entry of `request`, then send it and settle it."""
+        journal, clock = self.journal, self.clock
+        for field, value in request.wire.items():
+            if isinstance(value, str):
+                refuse_key(field, value)
+        chosen = key or new_idempotency_key()
+        try:
+            earlier = await self._earlier_attempt(request.kind, request.wire, key=key, new=new)
+            if earlier is not None:
+                chosen = earlier.idempotency_key
+                await asyncio.to_thread(journal.record_retry, earlier.id, now=clock())
+                entry_id = earlier.id
+            else:
+                entry_id = await asyncio.to_thread(
+                    journal.record_pending,
+                    kind=request.kind,
+                    profile=self.profile,
+                    idempotency_key=chosen,
+                    request=request.wire,
+                    now=clock(),
+                    payment_id=request.payment_id,
+                    amount=request.amount,
+                    currency=request.currency,
+                )
+        except (sqlite3.Error, OSError) as exc:
+            # Nothing was sent: an operation is never made without its journal entry.
+            failure = JournalWriteError(journal.path, f"the {request.kind} before sending it", exc)
+            raise OperationFailed(
+                failure,
+                kind=request.kind,
+                outcome="not_sent",
+                idempotency_key=chosen,
+                entry_id=None,
+            ) from exc
+        sent_key = chosen
+        return await self._settle(
+            entry_id,
+            request.kind,
+            lambda: send(sent_key),
+            sent_key,
+            earlier is not None,
+            reported=not report_later,
+        )
+
+    async def _earlier_attempt(
+        self, kind: Kind, wire: dict[str, Any], *, key: str | None, new: bool
+    ) -> JournalEntry | None:
+        """The unknown entry of this same request to send again (with its key), if any:
+        the one sent with `key` when given, else (unless `new`) the newest identical one."""
+        journal, now = self.journal, self.clock()
+        await asyncio.to_thread(journal.recover_abandoned, now=now)
+        if key is not None:
+            same_key = await asyncio.to_thread(journal.unknown_with_key, kind, key, self.profile)
+            return next((entry for entry in same_key if entry.request == wire), None)
+        if new:
+            return None
+        return await asyncio.to_thread(journal.unsettled_like, kind, self.profile, wire, now=now)
+
+    async def _settle(
+        self,
+        entry_id: int,
+        kind: Kind,
+        send: Callable[[], Awaitable[_Result]],
+        key: str,
+        resending: bool,
+        *,
+        reported: bool = True,
+    ) -> Sent[_Result]:
+        with self.journal.sending(entry_id):
+            try:
+                result = await send()
+            except BaseException as exc:
+                status, outcome = _failure(exc, resending)
+                error = str(exc) or type(exc).__name__
+                if not isinstance(exc, Exception):
+                    error = f"Interrupted before the answer arrived ({type(exc).__name__})"
+                elif (
+                    resending and status == "unknown" and not getattr(exc, "outcome_unknown", True)
+                ):
+                    error = f"Sent again, but {error[:1].lower()}{error[1:]}: still unknown"
+                journal_error = await self._record(
+                    entry_id,
+                    status=status,
+                    now=self.clock(),
+                    error=error,
+                    payment_id=exc.payment_id if isinstance(exc, CardError) else None,
+                )
+                if not isinstance(exc, Exception):
+                    raise
+                raise OperationFailed(
+                    exc,
+                    kind=kind,
+                    outcome=outcome,
+                    idempotency_key=key,
+                    entry_id=entry_id,
+                    resent=resending,
+                    journal_error=journal_error,
+                ) from exc
+            journal_error = await self._record(
+                entry_id,
+                status="succeeded",
+                now=self.clock(),
+                response=result.to_wire(),
+                reported=reported,
+            )
+        return Sent(result, entry_id, key, resending, journal_error)
+
+    async def _record(self, entry_id: int, **result: Any) -> str | None:
+        """Record a result (in a thread); None, or why the journal could not."""
+        try:
+            await asyncio.to_thread(self.journal.record_result, entry_id, **result)
+        except (sqlite3.Error, OSError) as exc:
+            return str(JournalWriteError(self.journal.path, f"the result of entry {entry_id}", exc))
+        return None
 
 
 def _kind_and_wire(request: PaymentCreate | RefundCreate) -> tuple[Kind, dict[str, Any]]:
     return ("payment" if isinstance(request, PaymentCreate) else "refund"), request.to_wire()
-
-
-async def create_payment(
-    client: PaymentsClient,
-    journal: Journal,
-    profile_name: str,
-    request: PaymentCreate,
-    *,
-    clock: Clock,
-    idempotency_key: str | None = None,
-    new: bool = False,
-    report_later: bool = False,
-) -> Sent[Payment]:
-    """Pay through the journal (see the module's docstring for the key it is sent with).
-    `report_later`: the caller shows the result, then says so with `Journal.mark_reported`
-    (a command killed in between is found by `find_unreported`)."""
-    return await _journaled(
-        journal,
-        clock,
-        lambda key: client.create_payment(request, idempotency_key=key),
-        _Request(
-            "payment", profile_name, request.to_wire(), None, request.amount, request.currency
-        ),
-        key=idempotency_key,
-        new=new,
-        report_later=report_later,
-    )
-
-
-async def create_refund(
-    client: PaymentsClient,
-    journal: Journal,
-    profile_name: str,
-    request: RefundCreate,
-    *,
-    clock: Clock,
-    idempotency_key: str | None = None,
-    currency: str | None = None,
-    new: bool = False,
-    report_later: bool = False,
-) -> Sent[Refund]:
-    """Refund through the journal. `currency` (the payment's) is recorded when given, else
-    taken from the journal's record of the payment, if this console made it."""
-    if currency is None:
-        currency = await asyncio.to_thread(journal.payment_currency, request.payment_id)
-    return await _journaled(
-        journal,
-        clock,
-        lambda key: client.create_refund(request, idempotency_key=key),
-        _Request(
-            "refund", profile_name, request.to_wire(), request.payment_id, request.amount, currency
-        ),
-        key=idempotency_key,
-        new=new,
-        report_later=report_later,
-    )
 
 
 @dataclass(frozen=True)
@@ -165,135 +327,10 @@ class _Request:
     """What the journal records of a request before it is sent."""
 
     kind: Kind
-    profile: str
     wire: dict[str, Any]
     payment_id: str | None
     amount: Decimal | None
     currency: str | None
-
-
-async def _journaled(
-    journal: Journal,
-    clock: Clock,
-    send: Callable[[str], Awaitable[_Result]],
-    request: _Request,
-    *,
-    key: str | None,
-    new: bool,
-    report_later: bool,
-) -> Sent[_Result]:
-    """Find or record the journal entry of `request`, then send it and settle it."""
-    for field, value in request.wire.items():
-        if isinstance(value, str):
-            refuse_key(field, value)
-    chosen = key or new_idempotency_key()
-    try:
-        earlier = await _earlier_attempt(
-            journal, clock, request.kind, request.profile, request.wire, key=key, new=new
-        )
-        if earlier is not None:
-            chosen = earlier.idempotency_key
-            await asyncio.to_thread(journal.record_retry, earlier.id, now=clock())
-            entry_id = earlier.id
-        else:
-            entry_id = await asyncio.to_thread(
-                journal.record_pending,
-                kind=request.kind,
-                profile=request.profile,
-                idempotency_key=chosen,
-                request=request.wire,
-                now=clock(),
-                payment_id=request.payment_id,
-                amount=request.amount,
-                currency=request.currency,
-            )
-    except (sqlite3.Error, OSError) as exc:
-        # Nothing was sent: an operation is never made without its journal entry.
-        failure = JournalWriteError(journal.path, f"the {request.kind} before sending it", exc)
-        raise OperationFailed(
-            failure, kind=request.kind, outcome="not_sent", idempotency_key=chosen, entry_id=None
-        ) from exc
-    sent_key = chosen
-    return await _settle(
-        journal,
-        entry_id,
-        request.kind,
-        clock,
-        lambda: send(sent_key),
-        sent_key,
-        earlier is not None,
-        reported=not report_later,
-    )
-
-
-async def _earlier_attempt(
-    journal: Journal,
-    clock: Clock,
-    kind: Kind,
-    profile: str,
-    wire: dict[str, Any],
-    *,
-    key: str | None,
-    new: bool,
-) -> JournalEntry | None:
-    """The unknown entry of this same request to send again (with its key), if any: the
-    one sent with `key` when given, else (unless `new`) the newest identical one."""
-    now = clock()
-    await asyncio.to_thread(journal.recover_abandoned, now=now)
-    if key is not None:
-        same_key = await asyncio.to_thread(journal.unknown_with_key, kind, key, profile)
-        return next((entry for entry in same_key if entry.request == wire), None)
-    if new:
-        return None
-    return await asyncio.to_thread(journal.unsettled_like, kind, profile, wire, now=now)
-
-
-async def retry(
-    client: PaymentsClient, journal: Journal, profile_name: str, entry_id: int, *, clock: Clock
-) -> Sent[Payment] | Sent[Refund]:
-    """Send a journal entry again with its original idempotency key and request body.
-
-    `client` is `profile_name`'s: an entry recorded under another profile is refused
-    (`NotRetryableError`), since sending it would reach another API, perhaps a live one.
-    """
-    await asyncio.to_thread(journal.recover_abandoned, now=clock())
-    entry = await asyncio.to_thread(_retryable, journal, entry_id)
-    if entry.profile != profile_name:
-        raise NotRetryableError(
-            f"Journal entry {entry_id} was sent on profile {entry.profile}, not on "
-            f"{profile_name}, the profile in use: switch to profile {entry.profile} "
-            "to send it again"
-        )
-    key = entry.idempotency_key
-    resending = entry.status == "unknown"
-    try:
-        await asyncio.to_thread(journal.record_retry, entry_id, now=clock())
-    except (sqlite3.Error, OSError) as exc:
-        failure = JournalWriteError(journal.path, f"the retry of entry {entry_id}", exc)
-        raise OperationFailed(
-            failure, kind=entry.kind, outcome="unknown", idempotency_key=key, entry_id=entry_id
-        ) from exc
-    if entry.kind == "payment":
-        payment = PaymentCreate.model_validate(entry.request)
-        return await _settle(
-            journal,
-            entry_id,
-            "payment",
-            clock,
-            lambda: client.create_payment(payment, idempotency_key=key),
-            key,
-            resending,
-        )
-    refund = RefundCreate.model_validate(entry.request)
-    return await _settle(
-        journal,
-        entry_id,
-        "refund",
-        clock,
-        lambda: client.create_refund(refund, idempotency_key=key),
-        key,
-        resending,
-    )
 
 
 def _retryable(journal: Journal, entry_id: int) -> JournalEntry:
@@ -326,61 +363,41 @@ def _failure(exc: BaseException, resending: bool) -> tuple[Status, Outcome]:
     return "unknown", "unknown"  # cancelled, interrupted, or a bug: it may have been sent
 
 
-async def _settle(
+# Until the screens reach operations through `console.session` (issue 11, item 3).
+async def find_unsettled(
+    journal: Journal, profile: str, request: PaymentCreate | RefundCreate, *, clock: Clock
+) -> JournalEntry | None:
+    return await Operations(_NO_CLIENT, journal, profile, clock).find_unsettled(request)
+
+
+async def create_payment(
+    client: PaymentsClient,
     journal: Journal,
-    entry_id: int,
-    kind: Kind,
-    clock: Clock,
-    send: Callable[[], Awaitable[_Result]],
-    key: str,
-    resending: bool,
+    profile_name: str,
+    request: PaymentCreate,
     *,
-    reported: bool = True,
-) -> Sent[_Result]:
-    with journal.sending(entry_id):
-        try:
-            result = await send()
-        except BaseException as exc:
-            status, outcome = _failure(exc, resending)
-            error = str(exc) or type(exc).__name__
-            if not isinstance(exc, Exception):
-                error = f"Interrupted before the answer arrived ({type(exc).__name__})"
-            elif resending and status == "unknown" and not getattr(exc, "outcome_unknown", True):
-                error = f"Sent again, but {error[:1].lower()}{error[1:]}: still unknown"
-            journal_error = await _record(
-                journal,
-                entry_id,
-                status=status,
-                now=clock(),
-                error=error,
-                payment_id=exc.payment_id if isinstance(exc, CardError) else None,
-            )
-            if not isinstance(exc, Exception):
-                raise
-            raise OperationFailed(
-                exc,
-                kind=kind,
-                outcome=outcome,
-                idempotency_key=key,
-                entry_id=entry_id,
-                resent=resending,
-                journal_error=journal_error,
-            ) from exc
-        journal_error = await _record(
-            journal,
-            entry_id,
-            status="succeeded",
-            now=clock(),
-            response=result.to_wire(),
-            reported=reported,
-        )
-    return Sent(result, entry_id, key, resending, journal_error)
+    clock: Clock,
+    **options: Any,
+) -> Sent[Payment]:
+    return await Operations(client, journal, profile_name, clock).create_payment(request, **options)
 
 
-async def _record(journal: Journal, entry_id: int, **result: Any) -> str | None:
-    """Record a result (in a thread); None, or why the journal could not."""
-    try:
-        await asyncio.to_thread(journal.record_result, entry_id, **result)
-    except (sqlite3.Error, OSError) as exc:
-        return str(JournalWriteError(journal.path, f"the result of entry {entry_id}", exc))
-    return None
+async def create_refund(
+    client: PaymentsClient,
+    journal: Journal,
+    profile_name: str,
+    request: RefundCreate,
+    *,
+    clock: Clock,
+    **options: Any,
+) -> Sent[Refund]:
+    return await Operations(client, journal, profile_name, clock).create_refund(request, **options)
+
+
+async def retry(
+    client: PaymentsClient, journal: Journal, profile_name: str, entry_id: int, *, clock: Clock
+) -> Sent[Payment] | Sent[Refund]:
+    return await Operations(client, journal, profile_name, clock).retry(entry_id)
+
+
+_NO_CLIENT: Any = None

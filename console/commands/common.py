@@ -1,4 +1,4 @@
-"""What several commands share: settings, the profile's key, a client, running a request."""
+"""What several commands share: settings, the connected profile, running a request."""
 
 from __future__ import annotations
 
@@ -19,59 +19,35 @@ from console.commands.exits import EXIT_API, EXIT_NOT_SENT, EXIT_UNKNOWN, PROG, 
 from console.config import Profile, Settings, load_settings
 
 if TYPE_CHECKING:
-    from console.api.client import PaymentsClient
     from console.api.errors import PaymentsError
     from console.operations import OperationFailed
+    from console.session import Connection
 
 
 def settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
-def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
-    """The chosen profile and its API key; a missing key or keyring is a `Failure`."""
-    from console import credentials
+def connection(args: argparse.Namespace, profile: Profile | None = None) -> Connection:
+    """The chosen profile (or `profile`) connected with its stored key; a missing key, a
+    keyring that cannot be used or a profile the client refuses is a `Failure`, and a key
+    of another mode than the profile's a warning."""
+    from console import credentials, session
 
-    profile = settings(args).get_profile(args.profile)
+    if profile is None:
+        profile = settings(args).get_profile(args.profile)
     try:
-        key = credentials.get_key(profile.name)
-    except credentials.KeyringUnavailableError as exc:
-        raise Failure(str(exc)) from None
-    if key is None:
+        connected = session.connect(profile)
+    except session.MissingKeyError:
         raise Failure(
             f"No API key for profile '{profile.name}': run "
-            f"'{PROG} login --profile {profile.name}' or set PAYMENTS_API_KEY"
-        )
-    key = checked_key(profile, key)
-    warning = credentials.mode_warning(key, profile.mode, profile.name)
-    if warning:
-        warn(warning)
-    return profile, key
-
-
-def checked_key(profile: Profile, key: str) -> str:
-    """The key when it has a key's shape; else a `Failure` naming where it came from
-    (never the key itself)."""
-    from console import credentials
-
-    try:
-        return credentials.check_key_shape(key)
-    except credentials.InvalidKeyError as exc:
-        where = (
-            f"{credentials.ENV_VAR}"
-            if credentials.env_key()
-            else f"the keyring's key for profile '{profile.name}'"
-        )
-        raise Failure(f"{where}: {exc}") from None
-
-
-def client(profile: Profile, key: str) -> PaymentsClient:
-    from console.api.client import PaymentsClient
-
-    try:
-        return PaymentsClient(profile.base_url, key, timeout=profile.timeout)
-    except ValueError as exc:  # refused before anything is sent; never names the key
-        raise Failure(f"Profile '{profile.name}': {exc}") from None
+            f"'{PROG} login --profile {profile.name}' or set {credentials.ENV_VAR}"
+        ) from None
+    except (session.ConnectError, credentials.KeyringUnavailableError) as exc:
+        raise Failure(str(exc)) from None
+    if connected.key_warning:
+        warn(connected.key_warning)
+    return connected
 
 
 def amount(text: str, currency: str) -> Decimal:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def open_console(args: argparse.Namespace) -> int:
     from console.app import make_app
     from console.clock import utc_now
-    from console.context import default_client_factory
+    from console.session import default_client_factory
 
     journals: list[Journal] = []
     servers: list[SandboxServer] = []
@@ -62,20 +62,17 @@ def open_console(args: argparse.Namespace) -> int:
         profile: Profile | None = None
         client: PaymentsClient | None = None
         if not args.sandbox and (settings.profiles or args.profile is not None):
-            from console import credentials
+            from console import credentials, session
 
             profile = settings.get_profile(args.profile)
             try:
-                key = credentials.get_key(profile.name)
+                client = session.connect(profile).client
+            except session.MissingKeyError:
+                pass  # the first run asks for it
+            except session.ConnectError as exc:
+                raise Failure(str(exc)) from None
             except credentials.KeyringUnavailableError as exc:
                 raise Failure(f"{exc} Or run '{PROG} --sandbox'.") from None
-            if key is not None:
-                from console.commands.common import checked_key
-
-                try:
-                    client = default_client_factory(profile, checked_key(profile, key))
-                except ValueError as exc:  # e.g. the profile's timeout; never names the key
-                    raise Failure(f"Profile '{profile.name}': {exc}") from None
         return Services(settings=settings, journal=journal, profile=profile, client=client)
 
     def start_sandbox_server() -> tuple[Profile, PaymentsClient]:

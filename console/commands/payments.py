@@ -18,26 +18,23 @@ from pydantic import ValidationError
 
 from console import money
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate, describe
-from console.clock import utc_now
 from console.commands import common
 from console.commands.exits import EXIT_OK, PROG, Failure, warn
-from console.config import Profile
 from console.display import amount_text, local_time
 from console.safe_text import KeyInFieldError, escape_json_controls, for_terminal, refuse_key
 
 if TYPE_CHECKING:
-    from console.api.client import PaymentsClient
     from console.journal import Journal, JournalEntry
-    from console.operations import Sent
+    from console.operations import Operations, Sent
+    from console.session import Connection
 
 _Result = TypeVar("_Result", Payment, Refund)
 
 
 def pay(args: argparse.Namespace) -> int:
-    from console.operations import create_payment
-
     _data_fields(("--source", args.source), ("--description", args.description))
-    profile, key = common.profile_and_key(args)
+    connection = common.connection(args)
+    profile = connection.profile
     try:
         currency = money.normalize_currency(args.currency or profile.currency)
     except money.AmountError as exc:
@@ -60,34 +57,24 @@ def pay(args: argparse.Namespace) -> int:
 
     in_flight = common.InFlight("payment", retry_argv, given_key)
 
-    async def send(client: PaymentsClient, journal: Journal) -> int:
+    async def send(operations: Operations) -> int:
         async def make(idempotency_key: str) -> Sent[Payment]:
-            return await create_payment(
-                client,
-                journal,
-                profile.name,
-                request,
-                clock=utc_now,
-                idempotency_key=idempotency_key,
-                report_later=True,
+            return await operations.create_payment(
+                request, idempotency_key=idempotency_key, report_later=True
             )
 
-        return await _once(
-            journal, profile, request, args, in_flight, make, Payment, _payment_lines
-        )
+        return await _once(operations, request, args, in_flight, make, Payment, _payment_lines)
 
-    return _with_journal(profile, key, in_flight, send)
+    return _with_journal(connection, in_flight, send)
 
 
 def refund(args: argparse.Namespace) -> int:
     """Refund; a partial amount is checked against the payment's currency first (from the
     journal, or a GET of the payment)."""
-    from console.operations import create_refund
-
     if not args.payment_id.strip():
         raise Failure("PAYMENT_ID is required (pay_...)")
     _data_fields(("PAYMENT_ID", args.payment_id))
-    profile, key = common.profile_and_key(args)
+    connection = common.connection(args)
     given_key = _check_idempotency_key(args.idempotency_key)
 
     def retry_argv(idempotency_key: str) -> list[str]:
@@ -97,12 +84,12 @@ def refund(args: argparse.Namespace) -> int:
 
     in_flight = common.InFlight("refund", retry_argv, given_key)
 
-    async def send(client: PaymentsClient, journal: Journal) -> int:
-        currency = journal.payment_currency(args.payment_id)
+    async def send(operations: Operations) -> int:
+        currency = operations.journal.payment_currency(args.payment_id)
         amount = None
         if args.amount is not None:
             if currency is None:
-                currency = (await client.get_payment(args.payment_id)).currency
+                currency = (await operations.client.get_payment(args.payment_id)).currency
             amount = common.amount(args.amount, currency)
         try:
             request = RefundCreate(payment_id=args.payment_id, amount=amount)
@@ -110,23 +97,16 @@ def refund(args: argparse.Namespace) -> int:
             raise Failure(describe(exc)) from None
 
         async def make(idempotency_key: str) -> Sent[Refund]:
-            return await create_refund(
-                client,
-                journal,
-                profile.name,
-                request,
-                clock=utc_now,
-                idempotency_key=idempotency_key,
-                currency=currency,
-                report_later=True,
+            return await operations.create_refund(
+                request, idempotency_key=idempotency_key, currency=currency, report_later=True
             )
 
         def lines(refund: Refund) -> list[str]:
             return _refund_lines(refund, currency)
 
-        return await _once(journal, profile, request, args, in_flight, make, Refund, lines)
+        return await _once(operations, request, args, in_flight, make, Refund, lines)
 
-    return _with_journal(profile, key, in_flight, send)
+    return _with_journal(connection, in_flight, send)
 
 
 def get(args: argparse.Namespace) -> int:
@@ -134,10 +114,10 @@ def get(args: argparse.Namespace) -> int:
     if not object_id:
         raise Failure("ID is required (pay_... or refund_...)")
     _data_fields(("ID", object_id))
-    profile, key = common.profile_and_key(args)
+    connection = common.connection(args)
 
     async def fetch() -> int:
-        async with common.client(profile, key) as client:
+        async with connection.client as client:
             if object_id.startswith(("refund_", "re_")):
                 found = await client.get_refund(object_id)
                 _print_object(found, args.json, _refund_lines(found, None))
@@ -159,8 +139,7 @@ def _data_fields(*fields: tuple[str, str | None]) -> None:
 
 
 async def _once(
-    journal: Journal,
-    profile: Profile,
+    operations: Operations,
     request: PaymentCreate | RefundCreate,
     args: argparse.Namespace,
     in_flight: common.InFlight,
@@ -171,11 +150,10 @@ async def _once(
     """Make `request` with `make(key)` and show it, exactly once: when an earlier run of
     the command made it but was stopped before showing it, show that one instead; when an
     identical one has an unknown outcome, re-send it with its key."""
-    from console.operations import find_unreported
-
+    journal = operations.journal
     shown = None
     if in_flight.key is None and not args.new:
-        shown = await find_unreported(journal, profile.name, request, clock=utc_now)
+        shown = await operations.find_unreported(request)
     if shown is not None:
         warn(
             f"an earlier run of this command made this {shown.kind} at "
@@ -185,20 +163,18 @@ async def _once(
         result = model.model_validate(shown.response)
         _print_result(journal, shown.id, result, args.json, lines(result))
         return EXIT_OK
-    in_flight.key = in_flight.key or await _key_for(journal, profile, request, args.new)
+    in_flight.key = in_flight.key or await _key_for(operations, request, args.new)
     sent = await make(in_flight.key)
     _print_sent(journal, sent, args.json, lines(sent.result))
     return EXIT_OK
 
 
-async def _key_for(
-    journal: Journal, profile: Profile, request: PaymentCreate | RefundCreate, new: bool
-) -> str:
+async def _key_for(operations: Operations, request: PaymentCreate | RefundCreate, new: bool) -> str:
     """The key of an identical request whose outcome is unknown (said on stderr), unless
     `new`; else a new key."""
-    from console.operations import find_unsettled, new_idempotency_key
+    from console.operations import new_idempotency_key
 
-    earlier = None if new else await find_unsettled(journal, profile.name, request, clock=utc_now)
+    earlier = None if new else await operations.find_unsettled(request)
     if earlier is None:
         return new_idempotency_key()
     warn(_resending(earlier))
@@ -222,13 +198,11 @@ def _command(args: argparse.Namespace, argv: list[str], idempotency_key: str) ->
 
 
 def _with_journal(
-    profile: Profile,
-    key: str,
-    in_flight: common.InFlight,
-    send: Callable[[PaymentsClient, Journal], Awaitable[int]],
+    connection: Connection, in_flight: common.InFlight, send: Callable[[Operations], Awaitable[int]]
 ) -> int:
-    """Open the journal and a client for the profile, run `send`, close both."""
+    """Open the journal, run `send` with the connection's operations, close both."""
     from console.journal import Journal, default_journal_path
+    from console.session import Session
 
     async def go() -> int:
         import sqlite3
@@ -247,8 +221,8 @@ def _with_journal(
         if problem is not None:
             raise Failure(f"Cannot open the journal at {path}: {problem}. Nothing was sent")
         with journal:
-            async with common.client(profile, key) as client:
-                return await send(client, journal)
+            async with connection.client:
+                return await send(Session(journal, connection=connection).operations())
 
     return common.run(go(), in_flight)
 

@@ -17,8 +17,8 @@ from console.hosts import is_loopback
 
 
 def login(args: argparse.Namespace) -> int:
+    from console import session
     from console.api.errors import AuthenticationError
-    from console.operations import check_key
 
     settings = common.settings(args)
     try:
@@ -52,24 +52,28 @@ def login(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise Failure(describe(exc)) from None
 
+    try:
+        connection = session.connect(profile, key)
+    except session.ConnectError as exc:
+        raise Failure(str(exc)) from None
+
     async def check() -> int:
-        async with common.client(profile, key) as client:
+        async with connection.client:
             try:
-                await check_key(client)
+                await session.verify(connection)
             except AuthenticationError as exc:
                 raise Failure(f"The API rejected this key: {exc}", EXIT_API) from None
         return EXIT_OK
 
     common.run(check())
-    warning = credentials.mode_warning(key, profile.mode, profile.name)
-    if warning:
-        warn(warning)
+    if connection.key_warning:
+        warn(connection.key_warning)
     # The settings are written (beside the old file) before the key is stored, and
     # replace the old file only once it is: a full disk or an unwritable settings dir
     # stores no key, and a keyring failure leaves the settings as they were.
     with saving_settings(settings.with_profile(profile), args.config) as path:
         try:
-            credentials.set_key(profile.name, key)
+            session.save_key(profile, key)
         except credentials.KeyringUnavailableError as exc:
             raise Failure(str(exc)) from None
     print(
@@ -99,12 +103,14 @@ def _login_mode(existing: Profile | None, base_url: str | None, key: str) -> Mod
 
 
 def logout(args: argparse.Namespace) -> int:
+    from console import session
+
     settings = common.settings(args)
     name = args.profile or settings.default_profile
     if name is None:
         name = settings.get_profile(None).name
     try:
-        deleted = credentials.delete_key(name)
+        deleted = session.remove_key(name)
     except credentials.KeyringUnavailableError as exc:
         raise Failure(str(exc)) from None
     if deleted:

@@ -104,7 +104,7 @@ _PAY_AND_WAIT = """
 import asyncio, sys
 from datetime import UTC, datetime
 from decimal import Decimal
-from console import operations
+from console.operations import Operations
 from console.api.client import PaymentsClient
 from console.api.models import PaymentCreate
 from console.journal import Journal
@@ -113,9 +113,8 @@ async def main() -> None:
     request = PaymentCreate(amount=Decimal("7.00"), currency="USD", source="tok_visa")
     async with PaymentsClient(sys.argv[1], sys.argv[2]) as client:
         with Journal(sys.argv[3]) as journal:
-            await operations.create_payment(
-                client, journal, "chaos", request, clock=lambda: datetime.now(UTC)
-            )
+            chaos = Operations(client, journal, "chaos", lambda: datetime.now(UTC))
+            await chaos.create_payment(request)
 
 asyncio.run(main())
 """

@@ -26,7 +26,7 @@ from console.api.errors import (
 )
 from console.api.models import PaymentCreate, RefundCreate
 from console.journal import Journal
-from console.operations import NotRetryableError, OperationFailed
+from console.operations import NotRetryableError, OperationFailed, Operations
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
 from tests.journal_lock import LockJournalOnRequest
@@ -37,6 +37,11 @@ BASE_URL = "http://127.0.0.1/v1"
 
 def clock() -> datetime:
     return NOW
+
+
+def shop(client: PaymentsClient, journal: Journal) -> Operations:
+    """Profile "shop"'s operations."""
+    return Operations(client, journal, "shop", clock)
 
 
 def visa(amount: str = "100.00", source: str = "tok_visa") -> PaymentCreate:
@@ -104,7 +109,7 @@ async def test_recorded_pending_before_the_post_then_succeeded(
         seen.append((entry.status, entry.idempotency_key, request.headers["Idempotency-Key"]))
 
     async with client_for(sandbox_app, Spy(sandbox_app, check)) as client:
-        sent = await operations.create_payment(client, journal, "shop", visa("12.50"), clock=clock)
+        sent = await shop(client, journal).create_payment(visa("12.50"))
     payment = sent.result
     assert (sent.idempotency_key, sent.resent, sent.journal_error) == (seen[0][1], False, None)
     [(status, recorded_key, sent_key)] = seen
@@ -124,12 +129,8 @@ async def test_recorded_pending_before_the_post_then_succeeded(
 async def test_given_idempotency_key_is_used_and_replays(
     client: PaymentsClient, journal: Journal
 ) -> None:
-    first = await operations.create_payment(
-        client, journal, "shop", visa(), clock=clock, idempotency_key="order-42"
-    )
-    again = await operations.create_payment(
-        client, journal, "shop", visa(), clock=clock, idempotency_key="order-42"
-    )
+    first = await shop(client, journal).create_payment(visa(), idempotency_key="order-42")
+    again = await shop(client, journal).create_payment(visa(), idempotency_key="order-42")
     assert again.result.id == first.result.id
     assert [e.idempotency_key for e in journal.recent()] == ["order-42", "order-42"]
 
@@ -138,9 +139,7 @@ async def test_a_decline_is_failed_with_its_payment(
     client: PaymentsClient, journal: Journal
 ) -> None:
     with fails_with(CardError, "refused") as caught:
-        await operations.create_payment(
-            client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
-        )
+        await shop(client, journal).create_payment(visa(source="tok_chargeDeclined"))
     decline = caught.value.cause
     assert isinstance(decline, CardError)
     [entry] = journal.recent()
@@ -153,27 +152,15 @@ async def test_a_decline_is_failed_with_its_payment(
 async def test_refunds_record_the_payment_and_currency(
     client: PaymentsClient, journal: Journal
 ) -> None:
-    payment = (
-        await operations.create_payment(client, journal, "shop", visa("30.00"), clock=clock)
-    ).result
-    partial = await operations.create_refund(
-        client,
-        journal,
-        "shop",
+    payment = (await shop(client, journal).create_payment(visa("30.00"))).result
+    partial = await shop(client, journal).create_refund(
         RefundCreate(payment_id=payment.id, amount=Decimal("10.00")),
-        clock=clock,
     )
-    rest = await operations.create_refund(
-        client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
-    )
+    rest = await shop(client, journal).create_refund(RefundCreate(payment_id=payment.id))
     assert rest.result.amount == Decimal("20.00")
     with fails_with(InvalidRequestError, "refused") as caught:
-        await operations.create_refund(
-            client,
-            journal,
-            "shop",
+        await shop(client, journal).create_refund(
             RefundCreate(payment_id=payment.id, amount=Decimal("1.00")),
-            clock=clock,
         )
     failed, second, first = journal.refunds_for(payment.id)
     assert (first.object_id, first.amount, first.currency) == (
@@ -201,7 +188,7 @@ async def test_check_key_accepts_the_sandbox_key_and_refuses_another(
 async def test_refused_connection_is_failed_not_unknown(journal: Journal) -> None:
     async with PaymentsClient("http://127.0.0.1:9/v1", "sk_test_x1234567", max_retries=0) as client:
         with fails_with(APIConnectionError, "not_sent") as caught:
-            await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+            await shop(client, journal).create_payment(visa())
     refused = caught.value.cause
     assert isinstance(refused, APIConnectionError)
     assert refused.may_have_reached_server is False
@@ -229,17 +216,15 @@ async def test_unknown_outcome_then_retry_leaves_one_payment(
     try:
         async with client_for(faulty) as client:
             with fails_with(error, "unknown") as caught:
-                await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+                await shop(client, journal).create_payment(visa())
         assert getattr(caught.value.cause, "outcome_unknown", False)
         [entry] = journal.unknown()
         assert entry.error == str(caught.value.cause)
         assert sandbox_payments(db) == stored_before_retry
         async with client_for(healthy) as client:
-            payment = (
-                await operations.retry(client, journal, "shop", entry.id, clock=clock)
-            ).result
+            payment = (await shop(client, journal).retry(entry.id)).result
             with pytest.raises(NotRetryableError, match="already succeeded"):
-                await operations.retry(client, journal, "shop", entry.id, clock=clock)
+                await shop(client, journal).retry(entry.id)
         assert sandbox_payments(db) == 1
         done = journal.get(entry.id)
         assert done is not None
@@ -259,20 +244,14 @@ async def test_resending_an_unknown_request_with_its_key_settles_that_entry(
     try:
         async with client_for(faulty) as client:
             with fails_with(APIConnectionError, "unknown"):
-                await operations.create_payment(
-                    client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
-                )
+                await shop(client, journal).create_payment(visa(), idempotency_key="order-9")
         [unknown] = journal.unknown()
         async with client_for(healthy) as client:
             # Another request under the same key is not that entry: journaled on its own.
             with fails_with(PaymentsError, "refused"):
-                await operations.create_payment(
-                    client, journal, "shop", visa("1.00"), clock=clock, idempotency_key="order-9"
-                )
+                await shop(client, journal).create_payment(visa("1.00"), idempotency_key="order-9")
             assert journal.count() == 2
-            sent = await operations.create_payment(
-                client, journal, "shop", visa(), clock=clock, idempotency_key="order-9"
-            )
+            sent = await shop(client, journal).create_payment(visa(), idempotency_key="order-9")
         payment = sent.result
         assert (sent.entry_id, sent.resent) == (unknown.id, True)
         settled = journal.get(unknown.id)
@@ -290,17 +269,13 @@ async def test_retry_of_a_dropped_refund(tmp_path: Path, journal: Journal) -> No
     faulty, healthy = create_app(db, faults=Faults(drop_after_commit=1.0)), create_app(db)
     try:
         async with client_for(healthy) as client:
-            payment = (
-                await operations.create_payment(client, journal, "shop", visa(), clock=clock)
-            ).result
+            payment = (await shop(client, journal).create_payment(visa())).result
         async with client_for(faulty) as client:
             with fails_with(APIConnectionError, "unknown"):
-                await operations.create_refund(
-                    client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
-                )
+                await shop(client, journal).create_refund(RefundCreate(payment_id=payment.id))
         [entry] = journal.unknown()
         async with client_for(healthy) as client:
-            refund = (await operations.retry(client, journal, "shop", entry.id, clock=clock)).result
+            refund = (await shop(client, journal).retry(entry.id)).result
             # Had the retry been a new refund, the fully refunded payment would refuse it.
             assert (await client.get_payment(payment.id)).amount_refunded == Decimal("100.00")
         assert refund.payment_id == payment.id
@@ -325,9 +300,7 @@ class Hang(httpx.AsyncBaseTransport):
 async def test_cancelled_wait_is_unknown(journal: Journal) -> None:
     hang = Hang()
     async with PaymentsClient(BASE_URL, "sk_test_x1234567", transport=hang) as client:
-        task = asyncio.create_task(
-            operations.create_payment(client, journal, "shop", visa(), clock=clock)
-        )
+        task = asyncio.create_task(shop(client, journal).create_payment(visa()))
         await hang.entered.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -342,9 +315,7 @@ async def test_cancelled_after_journaling_but_before_sending_becomes_unknown(
 ) -> None:
     """Cancelled at any await after the entry was written: never left pending for good."""
     async with PaymentsClient(BASE_URL, "sk_test_x1234567", transport=Hang()) as client:
-        task = asyncio.create_task(
-            operations.create_payment(client, journal, "shop", visa(), clock=clock)
-        )
+        task = asyncio.create_task(shop(client, journal).create_payment(visa()))
         while not journal.recent():
             await asyncio.sleep(0)
         task.cancel()
@@ -357,7 +328,7 @@ async def test_cancelled_after_journaling_but_before_sending_becomes_unknown(
 
 async def test_retry_of_a_missing_entry(client: PaymentsClient, journal: Journal) -> None:
     with pytest.raises(NotRetryableError, match="no journal entry 7"):
-        await operations.retry(client, journal, "shop", 7, clock=clock)
+        await shop(client, journal).retry(7)
 
 
 async def test_retry_through_another_profile_is_refused_and_sends_nothing(
@@ -369,17 +340,15 @@ async def test_retry_through_another_profile_is_refused_and_sends_nothing(
     try:
         async with client_for(faulty) as client:
             with fails_with(APIConnectionError, "unknown"):
-                await operations.create_payment(
-                    client, journal, "sandbox", visa(), clock=clock, idempotency_key="order-1"
+                await Operations(client, journal, "sandbox", clock).create_payment(
+                    visa(), idempotency_key="order-1"
                 )
         [entry] = journal.unknown()
         async with client_for(healthy, Spy(healthy, sent.append)) as client:
             with pytest.raises(NotRetryableError) as refused:
-                await operations.retry(client, journal, "shop", entry.id, clock=clock)
+                await shop(client, journal).retry(entry.id)
             # The same request and key typed again on another profile is a new entry.
-            await operations.create_payment(
-                client, journal, "shop", visa(), clock=clock, idempotency_key="order-1"
-            )
+            await shop(client, journal).create_payment(visa(), idempotency_key="order-1")
         assert str(refused.value) == (
             f"Journal entry {entry.id} was sent on profile sandbox, not on shop, the profile "
             "in use: switch to profile sandbox to send it again"
@@ -398,17 +367,13 @@ async def test_the_api_key_is_never_in_the_journal(
     sandbox_app: FastAPI, client: PaymentsClient, journal: Journal, tmp_path: Path
 ) -> None:
     key: str = sandbox_app.state.api_key
-    payment = (await operations.create_payment(client, journal, "shop", visa(), clock=clock)).result
-    await operations.create_refund(
-        client, journal, "shop", RefundCreate(payment_id=payment.id), clock=clock
-    )
+    payment = (await shop(client, journal).create_payment(visa())).result
+    await shop(client, journal).create_refund(RefundCreate(payment_id=payment.id))
     with fails_with(CardError, "refused"):
-        await operations.create_payment(
-            client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
-        )
+        await shop(client, journal).create_payment(visa(source="tok_chargeDeclined"))
     async with client_for(sandbox_app, key=key + "x") as bad:
         with fails_with(PaymentsError, "refused"):
-            await operations.create_payment(bad, journal, "shop", visa(), clock=clock)
+            await Operations(bad, journal, "shop", clock).create_payment(visa())
     journal.export_csv("", tmp_path / "export.csv")
     files = [p for p in tmp_path.iterdir() if p.name.startswith(("journal", "export"))]
     assert len(files) >= 2
@@ -427,7 +392,7 @@ async def _leave_unknown(db: Path, journal: Journal, request: PaymentCreate, pro
     try:
         async with client_for(faulty) as client:
             with fails_with(APIConnectionError, "unknown"):
-                await operations.create_payment(client, journal, profile, request, clock=clock)
+                await Operations(client, journal, profile, clock).create_payment(request)
     finally:
         faulty.state.store.close()
     [entry] = journal.unknown(profile=profile)
@@ -448,9 +413,9 @@ async def test_an_identical_request_resends_the_unknown_attempt_with_its_key(
     entry_id = await _leave_unknown(db, journal, visa(), "shop")
     unknown = journal.get(entry_id)
     assert unknown is not None
-    assert await operations.find_unsettled(journal, "shop", visa(), clock=clock) == unknown
     async with client_for(healthy) as client:
-        sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+        assert await shop(client, journal).find_unsettled(visa()) == unknown
+        sent = await shop(client, journal).create_payment(visa())
     assert (sent.entry_id, sent.idempotency_key, sent.resent) == (
         entry_id,
         unknown.idempotency_key,
@@ -467,9 +432,7 @@ async def test_new_makes_a_separate_operation(
     db = tmp_path / "sandbox.db"
     entry_id = await _leave_unknown(db, journal, visa(), "shop")
     async with client_for(healthy) as client:
-        sent = await operations.create_payment(
-            client, journal, "shop", visa(), clock=clock, new=True
-        )
+        sent = await shop(client, journal).create_payment(visa(), new=True)
     assert sent.entry_id != entry_id and not sent.resent
     assert sandbox_payments(db) == 2
     still = journal.get(entry_id)
@@ -482,15 +445,10 @@ async def test_settled_entries_other_profiles_and_old_attempts_are_never_reused(
     db = tmp_path / "sandbox.db"
     await _leave_unknown(db, journal, visa("5.00"), "other")
     async with client_for(healthy) as client:
-        paid = [
-            await operations.create_payment(client, journal, "shop", visa("5.00"), clock=clock)
-            for _ in range(2)
-        ]
+        paid = [await shop(client, journal).create_payment(visa("5.00")) for _ in range(2)]
         for _ in range(2):
             with fails_with(CardError, "refused"):
-                await operations.create_payment(
-                    client, journal, "shop", visa(source="tok_chargeDeclined"), clock=clock
-                )
+                await shop(client, journal).create_payment(visa(source="tok_chargeDeclined"))
     # Paying the same amount twice on purpose pays twice; another profile's unknown
     # attempt stays for that profile.
     assert paid[0].result.id != paid[1].result.id
@@ -499,7 +457,7 @@ async def test_settled_entries_other_profiles_and_old_attempts_are_never_reused(
     assert len(journal.unknown(profile="other")) == 1
     day_later = NOW + operations_window()
     assert (
-        await operations.find_unsettled(journal, "other", visa("5.00"), clock=lambda: day_later)
+        await Operations(client, journal, "other", lambda: day_later).find_unsettled(visa("5.00"))
         is None
     )
 
@@ -519,16 +477,16 @@ async def test_a_resend_that_cannot_reach_the_api_stays_unknown(
     assert before is not None
     async with PaymentsClient("http://127.0.0.1:9/v1", "sk_test_x1234567", max_retries=0) as down:
         with fails_with(APIConnectionError, "unknown") as caught:
-            await operations.create_payment(down, journal, "shop", visa(), clock=clock)
+            await Operations(down, journal, "shop", clock).create_payment(visa())
         assert caught.value.resent
         with fails_with(APIConnectionError, "unknown"):
-            await operations.retry(down, journal, "shop", entry_id, clock=clock)
+            await Operations(down, journal, "shop", clock).retry(entry_id)
     after = journal.get(entry_id)
     assert after is not None
     assert (after.status, after.idempotency_key) == ("unknown", before.idempotency_key)
     assert after.error is not None and "still unknown" in after.error
     async with client_for(healthy) as client:
-        sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+        sent = await shop(client, journal).create_payment(visa())
     assert sent.entry_id == entry_id
     assert sandbox_payments(db) == 1
 
@@ -540,9 +498,7 @@ async def test_a_key_still_in_use_is_unknown_not_failed(tmp_path: Path, journal:
             first = asyncio.create_task(client.create_payment(visa(), idempotency_key="order-busy"))
             await asyncio.sleep(0.1)
             with fails_with(PaymentsError, "unknown"):
-                await operations.create_payment(
-                    client, journal, "shop", visa(), clock=clock, idempotency_key="order-busy"
-                )
+                await shop(client, journal).create_payment(visa(), idempotency_key="order-busy")
             await first
         [entry] = journal.recent()
         assert entry.status == "unknown"
@@ -557,7 +513,7 @@ async def test_the_answer_survives_a_locked_journal_and_settles_on_the_next_run(
     with Journal(path, busy_timeout_ms=50) as journal:
         locker = LockJournalOnRequest(healthy, path)
         async with client_for(healthy, locker) as client:
-            sent = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+            sent = await shop(client, journal).create_payment(visa())
         locker.release()
         assert sent.journal_error is not None
         assert "could not record the result" in sent.journal_error
@@ -566,7 +522,7 @@ async def test_the_answer_survives_a_locked_journal_and_settles_on_the_next_run(
         assert entry.status == "pending"  # its answer is not written...
         assert journal.recover_abandoned(now=NOW) == 1  # ...and nobody is sending it
         async with client_for(healthy) as client:
-            again = await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+            again = await shop(client, journal).create_payment(visa())
     assert (again.result.id, again.entry_id, again.resent) == (sent.result.id, entry.id, True)
     assert sandbox_payments(tmp_path / "sandbox.db") == 1
 
@@ -582,7 +538,7 @@ async def test_a_journal_that_cannot_record_the_request_sends_nothing(
         try:
             async with client_for(healthy, Spy(healthy, sent.append)) as client:
                 with fails_with(operations.JournalWriteError, "not_sent") as caught:
-                    await operations.create_payment(client, journal, "shop", visa(), clock=clock)
+                    await shop(client, journal).create_payment(visa())
         finally:
             holder.execute("ROLLBACK")
             holder.close()
@@ -603,7 +559,7 @@ async def test_key_shaped_text_is_refused_before_anything(
     )
     async with client_for(sandbox_app, Spy(sandbox_app, sent.append)) as client:
         with pytest.raises(KeyInFieldError) as caught:
-            await operations.create_payment(client, journal, "shop", request, clock=clock)
+            await shop(client, journal).create_payment(request)
     assert "description" in str(caught.value)
     assert pasted not in str(caught.value)
     assert (journal.count(), sent) == (0, [])
