@@ -10,6 +10,8 @@ from typing import Any
 
 from console import money
 from console.sandbox import tokens
+from console.sandbox.body import MAX_BODY_BYTES
+from console.sandbox.fields import MAX_DESCRIPTION_LENGTH
 from console.wire.idempotency import MAX_KEY_LENGTH
 
 ERROR_CODES = (
@@ -33,9 +35,6 @@ ERROR_CODES = (
     "request_invalid",
 )
 
-MAX_BODY_BYTES = 64 * 1024
-"""The sandbox's limits, documented here and enforced by app.py."""
-MAX_DESCRIPTION_LENGTH = 1000
 
 MAX_AMOUNT = 10**money.MAX_INTEGER_DIGITS
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from console.sandbox.app import API_KEY_ENV, create_app
-from console.sandbox.store import SCHEMA_VERSION, Store
+from console.sandbox.database import SCHEMA_VERSION
+from console.sandbox.store import Store
 from tests.sandbox.conftest import body, client_for, error_of
 
 SECOND_KEY = "sk_test_second_key_of_this_sandbox"

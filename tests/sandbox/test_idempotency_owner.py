@@ -26,8 +26,9 @@ import pytest
 
 from console.api.models import PaymentCreate
 from console.sandbox.errors import ApiError
+from console.sandbox.idempotency import IDEMPOTENCY_RETENTION_SECONDS, IdempotencySlot
 from console.sandbox.server import SandboxServer
-from console.sandbox.store import IDEMPOTENCY_RETENTION_SECONDS, IdempotencySlot, Store
+from console.sandbox.store import Store
 from tests.sandbox.conftest import Api, client_for, error_of
 from tests.sandbox.process import start_sandbox
 
@@ -184,7 +185,8 @@ async def test_answers_are_kept_24_hours_by_the_stores_clock(clocked: ClockedApi
 
 _CHILD = """
 import sys, time
-from console.sandbox.store import IdempotencySlot, Store
+from console.sandbox.idempotency import IdempotencySlot
+from console.sandbox.store import Store
 store = Store(sys.argv[1])
 store.reserve(IdempotencySlot("account", "/v1/payments", "order-1", "fingerprint"), "req_c")
 print("reserved", flush=True)

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from console.sandbox.app import MAX_BODY_BYTES, MAX_DESCRIPTION_LENGTH
+from console.sandbox.body import MAX_BODY_BYTES
+from console.sandbox.fields import MAX_DESCRIPTION_LENGTH
 from tests.sandbox.conftest import Api, body, error_of
 
 PAYMENT = b'{"amount": 10.00, "currency": "USD", "source": "tok_visa"}'

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from console.sandbox import app as sandbox_app_module
+from console.sandbox import body as sandbox_body
 from console.sandbox import server as sandbox_server
 from console.sandbox.server import SandboxServer, uvicorn_config
 
@@ -26,7 +26,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxS
     """A sandbox whose head, body and keep-alive timeouts are short."""
     monkeypatch.setattr(sandbox_server, "REQUEST_HEAD_TIMEOUT_SECONDS", SHORT)
     monkeypatch.setattr(sandbox_server, "KEEP_ALIVE_SECONDS", 1)
-    monkeypatch.setattr(sandbox_app_module, "BODY_TIMEOUT_SECONDS", SHORT)
+    monkeypatch.setattr(sandbox_body, "BODY_TIMEOUT_SECONDS", SHORT)
     with SandboxServer(tmp_path / "slow.db") as started:
         yield started
 
@@ -171,7 +171,7 @@ def test_a_client_gone_mid_body_is_one_log_line_not_a_traceback(
 async def test_in_process_a_body_that_stops_arriving_gets_408(
     sandbox_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox_app_module, "BODY_TIMEOUT_SECONDS", SHORT)
+    monkeypatch.setattr(sandbox_body, "BODY_TIMEOUT_SECONDS", SHORT)
     sent: list[dict[str, Any]] = []
     first = True
 

@@ -14,7 +14,8 @@ import pytest
 
 from console.api.models import PaymentCreate
 from console.sandbox.errors import ApiError
-from console.sandbox.store import IDEMPOTENCY_RETENTION_SECONDS, IdempotencySlot, Store
+from console.sandbox.idempotency import IDEMPOTENCY_RETENTION_SECONDS, IdempotencySlot
+from console.sandbox.store import Store
 
 SLOT = IdempotencySlot("scope", "/v1/payments", "key-1", "fingerprint")
 REQUEST = PaymentCreate(amount=Decimal("1.00"), currency="USD", source="tok_visa")
