@@ -1,15 +1,20 @@
-"""`ConfirmScreen`: a yes/no question answered with y, n or escape."""
+"""`ConfirmScreen`: a yes/no question answered with y, n or escape; its variants for a
+request whose earlier attempt has an unknown outcome, and for a live refund (the amount
+typed again)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label
+from textual.widgets import Button, Footer, Input, Label
 
+from console import money
 from console.safe_text import for_terminal, one_line
 
 
@@ -89,3 +94,39 @@ class ResendConfirmScreen(ConfirmScreen):
     def action_new(self) -> None:
         self.as_new = True
         self.dismiss(True)
+
+
+class LiveRefundConfirmScreen(ConfirmScreen):
+    """Live mode: the merchant types the amount again, then Enter confirms."""
+
+    def __init__(self, title: str, message: str, amount: Decimal, currency: str) -> None:
+        super().__init__(title, message, confirm_label="Refund")
+        self.amount = amount
+        self.currency = currency
+
+    def compose_extra(self) -> ComposeResult:
+        shown = money.quantize(self.amount, self.currency)
+        yield Label(f"LIVE mode: type {shown} again, then Enter.", id="live-confirm-prompt")
+        yield Input(id="live-confirm-amount", restrict=r"[0-9.,]*")
+        yield Label("", id="live-confirm-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#live-confirm-amount", Input).focus()
+
+    def can_confirm(self) -> bool:
+        typed = self.query_one("#live-confirm-amount", Input).value
+        try:
+            matches = money.parse_amount(typed, self.currency) == self.amount
+        except money.AmountError:
+            matches = False
+        if not matches:
+            shown = money.quantize(self.amount, self.currency)
+            self.query_one("#live-confirm-error", Label).update(
+                f"Type exactly {shown} to confirm (escape cancels)."
+            )
+        return matches
+
+    @on(Input.Submitted, "#live-confirm-amount")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()

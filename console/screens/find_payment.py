@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,7 +11,6 @@ from console.api.errors import NotFoundError
 from console.api.models import Payment
 from console.display import payment_id_error
 from console.error_text import describe_error
-from console.journal import JournalEntry
 from console.screens.base import ConsoleScreen
 from console.screens.payment_detail import fetch_payment
 from console.widgets.panels import ErrorPanel, FormField
@@ -77,14 +74,13 @@ class FindPaymentScreen(ConsoleScreen[None]):
         self.lookup(payment_id, reload)
 
     @work(exclusive=True, group=LOOKUP, exit_on_error=False)
-    async def lookup(
-        self, payment_id: str, reload: bool
-    ) -> tuple[str, Payment, list[JournalEntry], bool]:
-        payment, refunds = await fetch_payment(self, payment_id)
-        return payment_id, payment, refunds, reload
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        payment_id, payment, refunds, reload = result
+    async def lookup(self, payment_id: str, reload: bool) -> None:
+        """Fetch and show `payment_id`, unless the merchant typed another ID meanwhile."""
+        try:
+            payment, refunds = await fetch_payment(self, payment_id)
+        except Exception as error:
+            self._not_shown(error)
+            return
         self.query_one("#find-progress").display = False
         if payment_id not in (
             self.query_one("#payment-id", Input).value.strip(),
@@ -98,7 +94,7 @@ class FindPaymentScreen(ConsoleScreen[None]):
             details.focus()
         self.refresh_bindings()
 
-    def work_failed(self, group: str, error: BaseException) -> None:
+    def _not_shown(self, error: Exception) -> None:
         self.query_one("#find-progress").display = False
         self.shown = None
         self.query_one(PaymentDetails).display = False

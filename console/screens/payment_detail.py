@@ -57,18 +57,16 @@ class PaymentDetailScreen(ConsoleScreen[None]):
         self.load(given)
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
-    async def load(self, payment: Payment | None) -> tuple[Payment, list[JournalEntry]]:
+    async def load(self, payment: Payment | None) -> None:
         self.query_one("#detail-loading").display = True
-        return await fetch_payment(self, self.payment_id, payment)
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        payment, refunds = result
+        try:
+            payment, refunds = await fetch_payment(self, self.payment_id, payment)
+        except Exception as error:
+            self.query_one("#detail-loading").display = False
+            self.query_one(ErrorPanel).show_message(*describe_error(error))
+            return
         self.query_one("#detail-loading").display = False
         self.query_one(ErrorPanel).clear()
         details = self.query_one(PaymentDetails)
         details.show(payment, refunds, self.ctx.display_tz)
         details.focus()
-
-    def work_failed(self, group: str, error: BaseException) -> None:
-        self.query_one("#detail-loading").display = False
-        self.query_one(ErrorPanel).show_message(*describe_error(error))

@@ -12,7 +12,7 @@ key when the merchant confirms it again.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,14 +23,13 @@ from textual.widgets import Input, Label, LoadingIndicator, Static
 
 from console import money, operations
 from console.api.errors import InvalidRequestError, NotFoundError
-from console.api.models import Payment, Refund, RefundCreate
+from console.api.models import Refund, RefundCreate
 from console.display import local_time, payment_id_error
 from console.error_text import describe_error
-from console.journal import JournalEntry
 from console.refunds import RefundFigures, check_refund_amount
 from console.safe_text import one_line
 from console.screens.base import ConsoleScreen
-from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
+from console.screens.confirm import ConfirmScreen, LiveRefundConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import fetch_payment
 from console.widgets.panels import ErrorPanel, FormField
 from console.widgets.refund_form import RefundSummary
@@ -43,42 +42,6 @@ STALE_CODES = frozenset({"amount_invalid", "charge_already_refunded", "payment_f
 """Server refusals that may mean the payment changed since it was loaded: reload it."""
 
 AMOUNT_HINT = "Enter refunds the whole remaining amount; type a smaller amount for a partial one."
-
-
-class LiveRefundConfirmScreen(ConfirmScreen):
-    """Live mode: the merchant types the amount again, then Enter confirms."""
-
-    def __init__(self, title: str, message: str, amount: Decimal, currency: str) -> None:
-        super().__init__(title, message, confirm_label="Refund")
-        self.amount = amount
-        self.currency = currency
-
-    def compose_extra(self) -> ComposeResult:
-        shown = money.quantize(self.amount, self.currency)
-        yield Label(f"LIVE mode: type {shown} again, then Enter.", id="live-confirm-prompt")
-        yield Input(id="live-confirm-amount", restrict=r"[0-9.,]*")
-        yield Label("", id="live-confirm-error")
-
-    def on_mount(self) -> None:
-        self.query_one("#live-confirm-amount", Input).focus()
-
-    def can_confirm(self) -> bool:
-        typed = self.query_one("#live-confirm-amount", Input).value
-        try:
-            matches = money.parse_amount(typed, self.currency) == self.amount
-        except money.AmountError:
-            matches = False
-        if not matches:
-            shown = money.quantize(self.amount, self.currency)
-            self.query_one("#live-confirm-error", Label).update(
-                f"Type exactly {shown} to confirm (escape cancels)."
-            )
-        return matches
-
-    @on(Input.Submitted, "#live-confirm-amount")
-    def _typed(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_confirm()
 
 
 class RefundScreen(ConsoleScreen[None]):
@@ -180,20 +143,33 @@ class RefundScreen(ConsoleScreen[None]):
         self.load(payment_id, keep_amount)
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
-    async def load(
-        self, payment_id: str, keep_amount: bool
-    ) -> tuple[str, Payment, list[JournalEntry], bool]:
-        payment, refunds = await fetch_payment(self, payment_id)
-        return payment_id, payment, refunds, keep_amount
-
-    def _loaded(self, payment_id: str, payment: Payment, refunds: list[JournalEntry]) -> bool:
-        """Show a freshly loaded payment; False when the answer is stale."""
+    async def load(self, payment_id: str, keep_amount: bool) -> None:
+        """Fetch the payment and show it, unless the merchant typed another ID meanwhile."""
+        try:
+            payment, refunds = await fetch_payment(self, payment_id)
+        except Exception as error:
+            self._load_failed(error)
+            return
+        self._progress(None)
         if payment_id != self.query_one("#refund-payment-id", Input).value.strip():
-            return False  # the merchant typed another ID meanwhile
+            return  # the merchant typed another ID meanwhile: this answer is stale
         self.figures = RefundFigures.of(payment, refunds)
         self.query_one(RefundSummary).show(self.figures, self.ctx.display_tz)
         self.refresh_bindings()
-        return True
+        if not keep_amount:
+            self.query_one(ErrorPanel).clear()
+        self._prepare_amount(keep_amount=keep_amount)
+
+    def _load_failed(self, error: Exception) -> None:
+        self._progress(None)
+        if isinstance(error, NotFoundError):
+            self._forget_payment()
+            self._field("refund-payment-id").set_error("Payment not found")
+        else:
+            self.query_one(ErrorPanel).show_message(*describe_error(error))
+            self._load_error_shown = True
+        if self.figures is None:
+            self.query_one("#refund-payment-id", Input).focus()
 
     def _prepare_amount(self, *, keep_amount: bool) -> None:
         """Enable the amount field (pre-filled with what remains) or say why not."""
@@ -273,9 +249,13 @@ class RefundScreen(ConsoleScreen[None]):
         unknown outcome, offer to settle it with its key or to send a new one."""
         ctx = self.ctx
         request = RefundCreate(payment_id=figures.payment.id, amount=amount)
-        earlier = await operations.find_unsettled(
-            ctx.journal, ctx.profile_name, request, clock=ctx.clock
-        )
+        try:
+            earlier = await operations.find_unsettled(
+                ctx.journal, ctx.profile_name, request, clock=ctx.clock
+            )
+        except Exception as error:
+            self.show_error(error)
+            return
         message = figures.confirmation(amount)
         live = ctx.profile is not None and ctx.profile.mode == "live"
         question: ConfirmScreen
@@ -395,31 +375,6 @@ class RefundScreen(ConsoleScreen[None]):
         self.query_one(ErrorPanel).show_message(title, message)
         self._load_error_shown = False
         self.query_one("#refund-amount", Input).focus()
-
-    # --- worker results ----------------------------------------------------------
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        if group == LOAD:
-            self._progress(None)
-            payment_id, payment, refunds, keep_amount = result
-            if self._loaded(payment_id, payment, refunds):
-                if not keep_amount:
-                    self.query_one(ErrorPanel).clear()
-                self._prepare_amount(keep_amount=keep_amount)
-
-    def work_failed(self, group: str, error: BaseException) -> None:
-        if group != LOAD:
-            super().work_failed(group, error)
-            return
-        self._progress(None)
-        if isinstance(error, NotFoundError):
-            self._forget_payment()
-            self._field("refund-payment-id").set_error("Payment not found")
-        else:
-            self.query_one(ErrorPanel).show_message(*describe_error(error))
-            self._load_error_shown = True
-        if self.figures is None:
-            self.query_one("#refund-payment-id", Input).focus()
 
     # --- helpers -----------------------------------------------------------------
 

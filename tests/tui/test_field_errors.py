@@ -18,8 +18,8 @@ from console import credentials, money
 from console.config import Profile
 from console.display import payment_id_error
 from console.refunds import RefundFigures, check_refund_amount
+from console.screens.confirm import LiveRefundConfirmScreen
 from console.screens.new_payment import validate_payment
-from console.screens.refund import LiveRefundConfirmScreen
 from console.widgets.panels import FormField
 from screenshots.scenarios import SIZE, Harness, seed_activity, settle
 

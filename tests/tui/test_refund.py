@@ -15,9 +15,9 @@ from console.app import PaymentsConsoleApp
 from console.display import local_time
 from console.journal import JournalEntry
 from console.sandbox.faults import Faults
-from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
+from console.screens.confirm import ConfirmScreen, LiveRefundConfirmScreen, ResendConfirmScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.screens.refund import LiveRefundConfirmScreen, RefundScreen
+from console.screens.refund import RefundScreen
 from screenshots.scenarios import SIZE, Harness, settle
 from tests.tui.helpers import (
     field_error,
