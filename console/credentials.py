@@ -48,6 +48,7 @@ class KeyringUnavailableError(Exception):
             "Credential Locker; or choose a keyring backend with PYTHON_KEYRING_BACKEND. "
             "The key is never written to a plain file."
         )
+        self.reason = reason
 
 
 class InvalidKeyError(ValueError):

@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import re
 
-KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_[^\s'\"…]{8,}")
-"""A secret or restricted key (sk_..., rk_...) anywhere in a text."""
+_KEY_CHAR = r"[^\s'\"…()\[\]{}<>,;]"
+KEY_IN_TEXT = re.compile(
+    rf"(?<![A-Za-z0-9])(?:sk|rk)_(?={_KEY_CHAR}{{8,}})(?:test_|live_)?+"
+    rf"[A-Za-z0-9](?:{_KEY_CHAR}*[A-Za-z0-9])?"
+)
+"""A secret or restricted key (sk_..., rk_...) anywhere in a text: it starts and ends
+with a letter or digit, so brackets, quotes and punctuation around it stay, and a
+placeholder such as 'sk_test_...' is not one."""
 
 _KEY_PREFIX = re.compile(r"^[a-z]{2,4}_(?:(?:test|live)_)?")
 

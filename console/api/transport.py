@@ -266,7 +266,8 @@ class Transport:
 
     def _classify(self, exc: httpx.HTTPError, status: int | None) -> Failure:
         """Name what went wrong; `status` is set when the headers had arrived."""
-        detail = self.secret.redact(str(exc)) or type(exc).__name__
+        # httpx's messages may end in a full stop; ours add one after the detail.
+        detail = self.secret.redact(str(exc)).rstrip(".") or type(exc).__name__
         where = self.where
         if _is_tls_failure(exc):
             return self._connection(

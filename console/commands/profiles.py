@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import shlex
 import sys
 
 from pydantic import ValidationError
@@ -23,8 +24,9 @@ def login(args: argparse.Namespace) -> int:
     settings = common.settings(args)
     try:
         credentials.ensure_available()
+        no_keyring: credentials.KeyringUnavailableError | None = None
     except credentials.KeyringUnavailableError as exc:
-        raise Failure(str(exc)) from None
+        no_keyring = exc  # the profile is still saved; the key goes in PAYMENTS_API_KEY
     name = args.profile or settings.default_profile
     if name is None:
         name = next(iter(settings.profiles)) if len(settings.profiles) == 1 else "default"
@@ -36,7 +38,7 @@ def login(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise Failure(f"--base-url: {exc}") from None
     try:
-        key = credentials.check_key_shape(_read_key(f"API key for profile '{name}': "))
+        key = credentials.check_key_shape(_read_key(name))
     except credentials.InvalidKeyError as exc:
         raise Failure(str(exc)) from None
     mode: Mode = args.mode or _login_mode(existing, base_url, key)
@@ -72,23 +74,47 @@ def login(args: argparse.Namespace) -> int:
     # replace the old file only once it is: a full disk or an unwritable settings dir
     # stores no key, and a keyring failure leaves the settings as they were.
     with saving_settings(settings.with_profile(profile), args.config) as path:
-        try:
-            session.save_key(profile, key)
-        except credentials.KeyringUnavailableError as exc:
-            raise Failure(str(exc)) from None
-    print(
-        f"Logged in: profile '{profile.name}' ({profile.mode} mode, {profile.base_url}); "
-        f"key {credentials.mask(key)} stored in the OS keyring; settings in {path}"
-    )
+        if no_keyring is None:
+            try:
+                session.save_key(profile, key)
+            except credentials.KeyringUnavailableError as exc:
+                raise Failure(str(exc)) from None
+    where = f"profile '{profile.name}' ({profile.mode} mode, {profile.base_url})"
+    if no_keyring is None:
+        print(
+            f"Logged in: {where}; key {credentials.mask(key)} stored in the OS keyring; "
+            f"settings in {path}"
+        )
+        if credentials.env_key() not in (None, key):
+            warn(f"{credentials.ENV_VAR} is set: it is used instead of this key while it is")
+        return EXIT_OK
+    reason = no_keyring.reason
+    print(f"Saved {where} in {path}; the key was not stored: no usable OS keyring ({reason})")
+    print(_next_command(profile.name, env_is_key=credentials.env_key() == key))
     return EXIT_OK
 
 
-def _read_key(prompt: str) -> str:
+def _next_command(name: str, *, env_is_key: bool) -> str:
+    """What to run next without a keyring: the key goes in PAYMENTS_API_KEY, read without
+    echo (never on a command line)."""
+    run = f"{PROG} --profile {shlex.quote(name)}"
+    if env_is_key:
+        return f"{credentials.ENV_VAR} is set to this key and will be used. Next: {run}"
+    return (
+        f"Give the key in {credentials.ENV_VAR} for each run. Next (the key is read without "
+        f"echo): read -rs {credentials.ENV_VAR} && export {credentials.ENV_VAR} && {run}"
+    )
+
+
+def _read_key(name: str) -> str:
+    """The key typed (without echo) or piped on stdin; nothing typed, PAYMENTS_API_KEY."""
+    env = credentials.env_key()
+    hint = f" (Enter: the one in {credentials.ENV_VAR})" if env else ""
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    if sys.stdin is None:
-        return ""
-    return sys.stdin.readline()
+        typed = getpass.getpass(f"API key for profile '{name}'{hint}: ")
+    else:
+        typed = sys.stdin.readline() if sys.stdin is not None else ""
+    return typed if typed.strip() or env is None else env
 
 
 def _login_mode(existing: Profile | None, base_url: str | None, key: str) -> Mode:

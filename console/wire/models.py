@@ -18,7 +18,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ValidationError,
+    WithJsonSchema,
     field_serializer,
     field_validator,
     model_validator,
@@ -42,8 +44,17 @@ def _no_float(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_no_float)]
-"""A Decimal that was never a float (JSON is read with parse_float=Decimal)."""
+_AMOUNT_SCHEMA = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "exclusiveMaximum": 10**money.MAX_INTEGER_DIGITS,
+    "description": "An exact JSON number, never more decimals than the currency allows"
+    " (USD 2, JPY 0, KWD 3).",
+}
+
+Amount = Annotated[Decimal, BeforeValidator(_no_float), WithJsonSchema(_AMOUNT_SCHEMA)]
+"""A Decimal that was never a float (JSON is read with parse_float=Decimal); in JSON
+Schema a number (a string is refused), positive and below 10**8."""
 
 RESPONSE_AMOUNT_DIGITS = 18
 """An amount in an answer has fewer integer digits and decimals than this, or the answer
@@ -62,7 +73,12 @@ def _sane(value: Decimal) -> Decimal:
     return value
 
 
-ResponseAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_sane)]
+ResponseAmount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    AfterValidator(_sane),
+    WithJsonSchema({"type": "number"}),
+]
 """An Amount read from the API, within a range any payment could have."""
 
 
@@ -80,13 +96,43 @@ class _Response(BaseModel):
         return self.model_dump(mode="python", exclude_none=True)
 
 
+def _step(exponent: int) -> float:
+    """The JSON Schema `multipleOf` of a currency's minor unit: 1, 0.01, 0.001 ..."""
+    return float(f"1e-{exponent}") if exponent else 1
+
+
+def _amount_fits_currency_schema(schema: dict[str, Any]) -> None:
+    """The per-currency rule in JSON Schema: one branch per number of decimals, naming
+    its currencies (JSON Schema cannot look a currency's exponent up)."""
+    by_exponent: dict[int, list[str]] = {}
+    for code in money.currency_codes():
+        by_exponent.setdefault(money.currency_exponent(code), []).append(code)
+    schema["anyOf"] = [
+        {"properties": {"currency": {"enum": codes}, "amount": {"multipleOf": _step(exponent)}}}
+        for exponent, codes in sorted(by_exponent.items())
+    ]
+
+
+def _finest_step_schema(schema: dict[str, Any]) -> None:
+    """A refund's currency is its payment's: its schema can only bar what no currency allows."""
+    schema["multipleOf"] = _step(money.max_exponent())
+
+
 class PaymentCreate(BaseModel):
     """POST /payments body."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_extra=_amount_fits_currency_schema,
+    )
 
     amount: Amount
-    currency: str
+    currency: str = Field(
+        description="An ISO 4217 code of a currency with a minor unit (lower case is read"
+        " as upper case)."
+    )
     source: str
     description: str | None = None
 
@@ -124,8 +170,9 @@ class RefundCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    payment_id: str
-    amount: Amount | None = None
+    payment_id: str = Field(json_schema_extra={"pattern": r"\S"})
+    """Not blank (it is read without surrounding spaces)."""
+    amount: Amount | None = Field(None, json_schema_extra=_finest_step_schema)
 
     @field_validator("payment_id")
     @classmethod
@@ -209,5 +256,9 @@ def field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 
 
 def describe(exc: ValidationError) -> str:
-    """One line naming every field that is wrong: 'id: Field required'."""
-    return "; ".join(f"{field}: {message}" for field, message in field_errors(exc))
+    """One line naming every field that is wrong: 'id: Field required' (a message that
+    already starts with its field's name is not prefixed again)."""
+    return "; ".join(
+        message if message.startswith(f"{field} ") else f"{field}: {message}"
+        for field, message in field_errors(exc)
+    )

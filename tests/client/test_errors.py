@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,7 +144,7 @@ async def test_unreadable_error_body_is_a_format_error(
         (
             '{"id": "pay_1", "amount": "100.00", "currency": "USD", "status": "succeeded",'
             ' "created_at": "2024-06-10T12:00:00Z"}',
-            "amount: amount must be a JSON number, not a string",
+            "amount must be a JSON number, not a string",
         ),
         (
             '{"id": "pay_1", "amount": 1, "currency": "USD", "status": "succeeded",'
@@ -209,3 +211,26 @@ async def test_redirect_is_not_followed_and_names_the_base_url(status: int) -> N
     assert caught.value.http_status == status
     assert "https://elsewhere.example/v1/payments/pay_1" in str(caught.value)
     assert "check the API base URL" in str(caught.value)
+
+
+async def test_a_dropped_connection_is_one_sentence(tmp_path: Path) -> None:
+    """httpx's own full stop is not doubled by ours ("...a response.. The request")."""
+    import httpx
+
+    from console.api.models import PaymentCreate
+    from console.sandbox.app import create_app
+    from console.sandbox.faults import Faults
+
+    app = create_app(tmp_path / "sandbox.db", faults=Faults(drop_after_commit=1.0))
+    client = PaymentsClient(
+        "http://127.0.0.1/v1", app.state.api_key, max_retries=0,
+        transport=httpx.ASGITransport(app),
+    )  # fmt: skip
+    request = PaymentCreate(amount=Decimal("1.00"), currency="USD", source="tok_visa")
+    with pytest.raises(APIConnectionError) as caught:
+        await client.create_payment(request, idempotency_key="drop-1")
+    await client.aclose()
+    app.state.store.close()
+    assert ".." not in str(caught.value)
+    assert "without sending a response: " not in str(caught.value)
+    assert "without sending a response. The request may have been processed" in str(caught.value)

@@ -4,7 +4,6 @@ good ones (console.wire.idempotency)."""
 
 from __future__ import annotations
 
-import argparse
 import re
 import sqlite3
 from decimal import Decimal
@@ -15,8 +14,7 @@ from fastapi import FastAPI
 
 from console.api import PaymentCreate, PaymentsClient
 from console.cli import main
-from console.commands import common
-from console.config import Profile
+from console.config import Profile, Settings, save_settings
 from console.wire.idempotency import KEY_RULE, MAX_KEY_LENGTH
 from tests.unit.test_wire_rules import BAD_KEYS, GOOD_KEYS
 
@@ -41,13 +39,11 @@ def test_some_bad_keys_go_over_http() -> None:
 
 @pytest.fixture
 def cli_profile(monkeypatch: pytest.MonkeyPatch, isolated_dirs: object) -> None:
-    """A profile and key without a keyring; nothing is ever sent (the port is closed)."""
+    """A profile, its key in PAYMENTS_API_KEY (no keyring); nothing is ever sent (the
+    port is closed)."""
     profile = Profile(name="local", base_url="http://127.0.0.1:9/v1", mode="sandbox")
-
-    def profile_and_key(args: argparse.Namespace) -> tuple[Profile, str]:
-        return profile, "sk_test_frontdoor0000"
-
-    monkeypatch.setattr(common, "profile_and_key", profile_and_key)
+    save_settings(Settings().with_profile(profile))
+    monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_frontdoor0000")
 
 
 @pytest.mark.parametrize("key", BAD_KEYS)

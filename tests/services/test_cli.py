@@ -20,7 +20,14 @@ import pytest
 
 from console import money
 from console.cli import main
-from console.config import Profile, Settings, data_dir, default_config_path, save_settings
+from console.config import (
+    Profile,
+    Settings,
+    data_dir,
+    default_config_path,
+    load_settings,
+    save_settings,
+)
 from console.journal import Journal, JournalEntry, default_journal_path
 from console.sandbox.faults import Faults
 from console.sandbox.server import SandboxServer
@@ -245,14 +252,49 @@ def test_missing_key_and_missing_keyring(cli: Runner, server: SandboxServer) -> 
     cli.keyring_file.unlink()
     one_line_error(cli("get", "pay_1"), 2, "No API key for profile 'local'", "login")
     fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    login = cli("login", stdin=server.api_key, **fail)
-    one_line_error(login, 2, "No usable OS keyring", "PAYMENTS_API_KEY", "Secret Service")
     # With the variable set, the commands work without any keyring.
     result = cli("get", "pay_doesnotexist", PAYMENTS_API_KEY=server.api_key, **fail)
     one_line_error(result, 1, "Payment not found")
     status = cli("status", PAYMENTS_API_KEY=server.api_key, **fail)
     assert status.returncode == 0
     assert "(PAYMENTS_API_KEY)" in status.stdout
+
+
+NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+def test_login_without_a_keyring_saves_the_profile_and_says_what_to_run(
+    cli: Runner, server: SandboxServer
+) -> None:
+    login = cli("login", "--profile", "shop", "--base-url", server.base_url,
+                stdin=server.api_key, **NO_KEYRING)  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert "profile 'shop'" in login.stdout and "the key was not stored" in login.stdout
+    assert "no usable OS keyring" in login.stdout
+    assert "read -rs PAYMENTS_API_KEY && export PAYMENTS_API_KEY && payments-console " \
+        "--profile shop" in login.stdout  # fmt: skip
+    assert server.api_key not in login.stdout + login.stderr
+    assert not cli.keyring_file.exists()
+    assert "shop" in load_settings().profiles
+    # The advice works: with the variable set, the saved profile is used.
+    found = cli("get", "pay_doesnotexist", PAYMENTS_API_KEY=server.api_key, **NO_KEYRING)
+    one_line_error(found, 1, "Payment not found")
+
+
+def test_login_with_the_key_in_the_environment_says_it_is_used(
+    cli: Runner, server: SandboxServer
+) -> None:
+    env = {"PAYMENTS_API_KEY": server.api_key, **NO_KEYRING}
+    login = cli("login", "--profile", "shop", "--base-url", server.base_url, stdin="", **env)
+    assert login.returncode == 0, login.stderr
+    assert "PAYMENTS_API_KEY is set to this key and will be used" in login.stdout
+    assert "Next: payments-console --profile shop" in login.stdout
+    # With a keyring, another key in the variable is said to win over the stored one.
+    other = cli("login", "--profile", "shop", stdin=server.api_key,
+                PAYMENTS_API_KEY="sk_test_other123")  # fmt: skip
+    assert other.returncode == 0, other.stderr
+    assert "stored in the OS keyring" in other.stdout
+    assert "PAYMENTS_API_KEY is set: it is used instead of this key" in other.stderr
 
 
 def test_invalid_config_file(cli: Runner) -> None:

@@ -148,3 +148,11 @@ def test_a_card_number_is_never_a_source(source: str) -> None:
 @pytest.mark.parametrize("source", ["tok_visa", "tok_chargeDeclined", "src_123", "card_9"])
 def test_tokens_are_sources(source: str) -> None:
     assert PaymentCreate(amount=Decimal("1.00"), currency="USD", source=source).source == source
+
+
+def test_a_message_naming_its_field_is_not_prefixed_twice() -> None:
+    with pytest.raises(ValidationError) as caught:
+        PaymentCreate(amount=Decimal("1.00"), currency="USD", source="4242 4242 4242 4242")
+    assert describe(caught.value) == (
+        "source must be a payment token (such as tok_visa), never a card number"
+    )
