@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import ValidationError
 from textual import on, work
@@ -151,30 +151,41 @@ class FirstRunScreen(ConsoleScreen[None]):
     async def start_sandbox(self) -> None:
         connector = self.console.sandbox
         assert connector is not None
-        profile, client = await connector()
-        await self.console.use_client(profile, client)
+        try:
+            profile, client = await connector()
+            await self.console.use_client(profile, client)
+        except Exception as error:
+            self._not_connected(error)
+            return
+        self._connected()
 
     @work(exclusive=True, group=CONNECT, exit_on_error=False)
     async def connect(self, profile: Profile, key: str) -> None:
+        """Check the key with the API, keep it in the keyring, save the profile, use it."""
         ctx = self.ctx
-        client = ctx.client_factory(profile, key)
         try:
-            await check_key(client)
-        except BaseException:
-            await client.aclose()
-            raise
-        await asyncio.to_thread(credentials.set_key, profile.name, key)
-        settings = ctx.settings.with_profile(profile, make_default=True)
-        await asyncio.to_thread(save_settings, settings, ctx.config_path)
-        ctx.settings = settings
-        await self.console.use_client(profile, client)
+            client = ctx.client_factory(profile, key)
+            try:
+                await check_key(client)
+            except BaseException:
+                await client.aclose()
+                raise
+            await asyncio.to_thread(credentials.set_key, profile.name, key)
+            settings = ctx.settings.with_profile(profile, make_default=True)
+            await asyncio.to_thread(save_settings, settings, ctx.config_path)
+            ctx.settings = settings
+            await self.console.use_client(profile, client)
+        except Exception as error:
+            self._not_connected(error)
+            return
+        self._connected()
 
-    def work_succeeded(self, group: str, result: Any) -> None:
+    def _connected(self) -> None:
         profile = self.ctx.profile
         self.notify(f"Connected to {profile.base_url}" if profile else "Connected", title="Ready")
         self.dismiss(None)
 
-    def work_failed(self, group: str, error: BaseException) -> None:
+    def _not_connected(self, error: Exception) -> None:
         self.busy = False
         self.query_one("#first-run-progress").display = False
         self.query_one("#first-run").disabled = False

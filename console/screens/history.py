@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +24,6 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
-from console.journal import JournalEntry
 from console.safe_text import for_terminal
 from console.screens.base import ConsoleScreen
 from console.screens.payment_detail import PaymentDetailScreen
@@ -154,36 +153,19 @@ class HistoryScreen(ConsoleScreen[None]):
         self.query_journal(filter_text)
 
     @work(exclusive=True, group=QUERY, exit_on_error=False)
-    async def query_journal(
-        self, filter_text: str
-    ) -> tuple[str | None, str, int, list[JournalEntry]]:
-        """The first page matching `filter_text`, and how many match in all."""
+    async def query_journal(self, filter_text: str) -> None:
+        """Show the first page matching `filter_text`, and how many match in all."""
         journal, profile = self.ctx.journal, self.ctx.journal_profile
-        entries = await asyncio.to_thread(journal.page, filter_text, 0, PAGE_SIZE, profile=profile)
-        total = len(entries)
-        if total == PAGE_SIZE:
-            total = await asyncio.to_thread(journal.count, filter_text, profile=profile)
-        return profile, filter_text, total, entries
-
-    @work(exclusive=True, group=PAGE, exit_on_error=False)
-    async def load_page(
-        self, profile: str | None, filter_text: str, offset: int
-    ) -> tuple[str | None, str, int, list[JournalEntry]]:
-        entries = await asyncio.to_thread(
-            self.ctx.journal.page, filter_text, offset, PAGE_SIZE, profile=profile
-        )
-        return profile, filter_text, offset, entries
-
-    @on(DataTable.RowHighlighted, "#history-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        loaded = len(self.query_one(HistoryTable).payment_ids)
-        if not self._paging and needs_next_page(event.cursor_row, loaded, self.total):
-            self._paging = True
-            self.load_page(self.profile, self.filter_text, loaded)
-
-    def _show_first_page(
-        self, profile: str | None, filter_text: str, total: int, entries: list[JournalEntry]
-    ) -> None:
+        try:
+            entries = await asyncio.to_thread(
+                journal.page, filter_text, 0, PAGE_SIZE, profile=profile
+            )
+            total = len(entries)
+            if total == PAGE_SIZE:
+                total = await asyncio.to_thread(journal.count, filter_text, profile=profile)
+        except Exception as error:
+            self.show_error(error)
+            return
         table = self.query_one(HistoryTable)
         same = self._loaded_once and (profile, filter_text) == (self.profile, self.filter_text)
         cursor = table.cursor_row if same else 0
@@ -195,15 +177,30 @@ class HistoryScreen(ConsoleScreen[None]):
             table.move_cursor(row=min(cursor, len(entries) - 1), animate=False)
         self._show_count()
 
-    def _append_page(
-        self, profile: str | None, filter_text: str, offset: int, entries: list[JournalEntry]
-    ) -> None:
+    @work(exclusive=True, group=PAGE, exit_on_error=False)
+    async def load_page(self, profile: str | None, filter_text: str, offset: int) -> None:
+        """Add the page at `offset` to the table, unless the rows shown changed meanwhile."""
+        try:
+            entries = await asyncio.to_thread(
+                self.ctx.journal.page, filter_text, offset, PAGE_SIZE, profile=profile
+            )
+        except Exception as error:
+            self._paging = False
+            self.show_error(error)
+            return
         self._paging = False
         table = self.query_one(HistoryTable)
         same = (profile, filter_text) == (self.profile, self.filter_text)
         if same and offset == len(table.payment_ids):
             table.add_entries(entries, self.ctx.display_tz)
             self._show_count()
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        loaded = len(self.query_one(HistoryTable).payment_ids)
+        if not self._paging and needs_next_page(event.cursor_row, loaded, self.total):
+            self._paging = True
+            self.load_page(self.profile, self.filter_text, loaded)
 
     def _show_count(self) -> None:
         loaded = len(self.query_one(HistoryTable).payment_ids)
@@ -232,16 +229,16 @@ class HistoryScreen(ConsoleScreen[None]):
         self.export(self.profile, self.filter_text)
 
     @work(exclusive=True, group=EXPORT, exit_on_error=False)
-    async def export(
-        self, profile: str | None, filter_text: str
-    ) -> tuple[str | None, str, int, Path]:
-        path = export_path(Path.cwd(), self.ctx.clock())
-        count = await asyncio.to_thread(
-            self.ctx.journal.export_csv, filter_text, path, profile=profile
-        )
-        return profile, filter_text, count, path
-
-    def _exported(self, profile: str | None, filter_text: str, count: int, path: Path) -> None:
+    async def export(self, profile: str | None, filter_text: str) -> None:
+        try:
+            path = export_path(Path.cwd(), self.ctx.clock())
+            count = await asyncio.to_thread(
+                self.ctx.journal.export_csv, filter_text, path, profile=profile
+            )
+        except Exception as error:
+            self.query_one("#history-status").display = False
+            self.show_error(error)
+            return
         noun = "operation" if count == 1 else "operations"
         matching = f" matching “{filter_text}”" if filter_text else ""
         on = f" on profile {profile}" if profile is not None else ""
@@ -253,20 +250,3 @@ class HistoryScreen(ConsoleScreen[None]):
         status = self.query_one("#history-status", Label)
         status.update(Content(for_terminal(text)))  # a typed filter, a path: never markup
         status.display = True
-
-    # --- worker results ------------------------------------------------------------
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        if group == QUERY:
-            self._show_first_page(*result)
-        elif group == PAGE:
-            self._append_page(*result)
-        elif group == EXPORT:
-            self._exported(*result)
-
-    def work_failed(self, group: str, error: BaseException) -> None:
-        if group == PAGE:
-            self._paging = False
-        elif group == EXPORT:
-            self.query_one("#history-status").display = False
-        self.show_error(error)

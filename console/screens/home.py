@@ -26,9 +26,7 @@ from console.screens.confirm import ConfirmScreen
 from console.widgets.panels import status_content
 
 if TYPE_CHECKING:
-    from console.api.models import Payment, Refund
     from console.journal import JournalEntry
-    from console.operations import Sent
 
 LOAD = "load-journal"
 RETRY = "retry"
@@ -108,14 +106,26 @@ class HomeScreen(ConsoleScreen[None]):
         self.load()
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
-    async def load(self) -> tuple[list[JournalEntry], list[JournalEntry], int]:
+    async def load(self) -> None:
+        """Read the journal (in threads: a locked journal never freezes the console), then
+        show the unknown outcomes and the recent activity."""
         journal, profile = self.ctx.journal, self.ctx.journal_profile
-        # A console or command that stopped while sending leaves its entry pending: unknown.
-        await asyncio.to_thread(journal.recover_abandoned, now=self.ctx.clock())
-        recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT, profile=profile)
-        unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
-        unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
-        return recent, unknown, unknown_total
+        try:
+            # A console or command that stopped while sending leaves its entry pending: unknown.
+            await asyncio.to_thread(journal.recover_abandoned, now=self.ctx.clock())
+            recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT, profile=profile)
+            unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
+            unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
+        except Exception as error:
+            self.show_error(error)
+            return
+        self.entries = {}
+        self._show_unknown(unknown, unknown_total)
+        self._fill(self.query_one("#recent", DataTable), recent)
+        self._show_hint(bool(recent))
+        focus = "#unknown" if unknown else "#recent"
+        self.query_one(focus, DataTable).focus()
+        self.refresh_bindings()
 
     def _row(self, entry: JournalEntry) -> tuple[str | Text | Content, ...]:
         """Journal text as `Text` (never read as markup) made safe to draw."""
@@ -148,32 +158,6 @@ class HomeScreen(ConsoleScreen[None]):
             "u sends it again with its idempotency key"
         )
         self._fill(table, unknown)
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        if group == LOAD:
-            recent, unknown, unknown_total = result
-            self.entries = {}
-            self._show_unknown(unknown, unknown_total)
-            self._fill(self.query_one("#recent", DataTable), recent)
-            self._show_hint(bool(recent))
-            focus = "#unknown" if unknown else "#recent"
-            self.query_one(focus, DataTable).focus()
-            self.refresh_bindings()
-        elif group == RETRY:
-            self._retried(result)
-
-    def _retried(self, sent: Sent[Payment] | Sent[Refund]) -> None:
-        from console.api.models import Refund  # loaded by now; not before the first frame
-
-        kind = "Refund" if isinstance(sent.result, Refund) else "Payment"
-        self.notify(f"{kind} {sent.result.id}: {sent.result.status}", title="Retry answered")
-        self.warn_unrecorded(kind.lower(), sent.journal_error)
-        self.load()
-
-    def work_failed(self, group: str, error: BaseException) -> None:
-        super().work_failed(group, error)
-        if group == RETRY:
-            self.load()
 
     def _show_hint(self, has_entries: bool) -> None:
         hint = self.query_one("#home-hint", Label)
@@ -246,11 +230,21 @@ class HomeScreen(ConsoleScreen[None]):
             self.retry(entry_id)
 
     @work(exclusive=True, group=RETRY, exit_on_error=False)
-    async def retry(self, entry_id: int) -> Sent[Payment] | Sent[Refund]:
+    async def retry(self, entry_id: int) -> None:
+        """Send entry `entry_id` again with its key, say what the API answered, read the
+        journal again."""
         from console import operations
+        from console.api.models import Refund  # loaded by now; not before the first frame
 
         ctx = self.ctx
-        client = ctx.require_client()
-        return await operations.retry(
-            client, ctx.journal, ctx.profile_name, entry_id, clock=ctx.clock
-        )
+        try:
+            sent = await operations.retry(
+                ctx.require_client(), ctx.journal, ctx.profile_name, entry_id, clock=ctx.clock
+            )
+        except Exception as error:
+            self.show_error(error)
+        else:
+            kind = "Refund" if isinstance(sent.result, Refund) else "Payment"
+            self.notify(f"{kind} {sent.result.id}: {sent.result.status}", title="Retry answered")
+            self.warn_unrecorded(kind.lower(), sent.journal_error)
+        self.load()

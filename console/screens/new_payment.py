@@ -169,9 +169,13 @@ class NewPaymentScreen(ConsoleScreen[None]):
         """Confirm; when an identical payment has an unknown outcome, offer to settle it
         (the journal is read in a thread: a locked journal never freezes the console)."""
         ctx = self.ctx
-        earlier = await operations.find_unsettled(
-            ctx.journal, ctx.profile_name, request, clock=ctx.clock
-        )
+        try:
+            earlier = await operations.find_unsettled(
+                ctx.journal, ctx.profile_name, request, clock=ctx.clock
+            )
+        except Exception as error:
+            self.show_error(error)
+            return
         action = (
             f"Charge {money.format_amount(request.amount, request.currency)} to {request.source}"
         )
