@@ -1,8 +1,11 @@
 """`payments-console [--sandbox]`: open the console (the Textual app).
 
 The app draws its first frame before anything slow: the settings, the journal and the
-profile's key are read by a loader in a thread after it, and `--sandbox` starts the
-embedded server (FastAPI, uvicorn) in a thread after that.
+profile's key are read by a loader in a thread after it. `--sandbox` launches the
+embedded sandbox in its own process before Textual is even imported
+(`console.sandbox.background`): its address and key are known at once, so the console is
+connected (badge, keys, forms) as soon as the loader is done, and a request sent before
+the sandbox is up waits for it.
 """
 
 from __future__ import annotations
@@ -19,16 +22,44 @@ if TYPE_CHECKING:
     from console.config import Profile
     from console.context import Services
     from console.journal import Journal
-    from console.sandbox.server import SandboxServer
+    from console.sandbox.background import BackgroundSandbox
 
 
 def open_console(args: argparse.Namespace) -> int:
-    from console.app import make_app
-    from console.clock import utc_now
+    sandboxes: list[BackgroundSandbox] = []
+    if args.sandbox:  # first, so that it starts while the console does (the loader
+        sandboxes.append(_launch_sandbox())  # checks its database file, as the child does)
+    try:
+        return _run_console(args, sandboxes)
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
+
+
+def _launch_sandbox() -> BackgroundSandbox:
+    from console.sandbox.background import launch
+    from console.sandbox.command import default_db_path
+
+    try:
+        return launch(default_db_path())
+    except OSError as exc:
+        raise Failure(f"Cannot start the local sandbox: {exc}") from None
+
+
+def _sandbox_connection(sandbox: BackgroundSandbox) -> tuple[Profile, PaymentsClient]:
+    from console.config import Profile
     from console.session import default_client_factory
 
+    profile = Profile(name="sandbox", base_url=sandbox.base_url, mode="sandbox")
+    return profile, default_client_factory(profile, sandbox.api_key)
+
+
+def _run_console(args: argparse.Namespace, sandboxes: list[BackgroundSandbox]) -> int:
+    from console.app import make_app
+    from console.clock import utc_now
+
     journals: list[Journal] = []
-    servers: list[SandboxServer] = []
+    connections: list[tuple[Profile, PaymentsClient]] = []
 
     def load() -> Services:
         """Settings, journal, and (unless --sandbox) the profile with a client if it has
@@ -46,7 +77,7 @@ def open_console(args: argparse.Namespace) -> int:
         # exactly as it was. The client comes last: nothing after it can fail.
         path = default_journal_path()
         _check_database(path, "the journal")
-        if args.sandbox:
+        if sandboxes:
             from console.sandbox.command import default_db_path
 
             _check_database(default_db_path(), "the sandbox database")
@@ -61,7 +92,10 @@ def open_console(args: argparse.Namespace) -> int:
             raise _file_failure("write", "the journal", path, exc) from None
         profile: Profile | None = None
         client: PaymentsClient | None = None
-        if not args.sandbox and (settings.profiles or args.profile is not None):
+        if sandboxes:
+            profile, client = _sandbox_connection(sandboxes[0])
+            connections.append((profile, client))
+        elif settings.profiles or args.profile is not None:
             from console import credentials, session
 
             profile = settings.get_profile(args.profile)
@@ -75,34 +109,34 @@ def open_console(args: argparse.Namespace) -> int:
                 raise Failure(f"{exc} Or run '{PROG} --sandbox'.") from None
         return Services(settings=settings, journal=journal, profile=profile, client=client)
 
-    def start_sandbox_server() -> tuple[Profile, PaymentsClient]:
-        """Import, start and connect to the embedded sandbox (in a thread: FastAPI and
-        uvicorn take a while to import)."""
-        from console.config import Profile
+    async def sandbox_answers() -> tuple[Profile, PaymentsClient]:
+        """The --sandbox connection (made by the loader) once the sandbox is up."""
+        await asyncio.to_thread(sandboxes[0].wait_ready)
+        return connections[0]
+
+    def start_sandbox() -> tuple[Profile, PaymentsClient]:
+        """The first run's choice: launch the sandbox, connect once it is up."""
         from console.sandbox.command import default_db_path
-        from console.sandbox.server import SandboxServer
 
-        server = SandboxServer(default_db_path())
-        servers.append(server)
-        server.start()
-        profile = Profile(name="sandbox", base_url=server.base_url, mode="sandbox")
-        return profile, default_client_factory(profile, server.api_key)
+        _check_database(default_db_path(), "the sandbox database")
+        sandbox = _launch_sandbox()
+        sandboxes.append(sandbox)
+        sandbox.wait_ready()
+        return _sandbox_connection(sandbox)
 
-    async def start_sandbox() -> tuple[Profile, PaymentsClient]:
-        return await asyncio.to_thread(start_sandbox_server)
+    async def chosen_sandbox() -> tuple[Profile, PaymentsClient]:
+        return await asyncio.to_thread(start_sandbox)
 
     app = make_app(
         loader=load,
         clock=utc_now,
         config_path=args.config,
-        connect=start_sandbox if args.sandbox else None,
-        sandbox=start_sandbox,
+        connect=sandbox_answers if args.sandbox else None,
+        sandbox=chosen_sandbox,
     )
     try:
         app.run()
     finally:
-        for server in servers:
-            server.stop()
         for journal in journals:
             journal.close()
     if app.load_error is not None:

@@ -148,7 +148,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/v1"
 
 
-class _Stop:
+class StopSignal:
     """A stop request another thread can make to the server's event loop."""
 
     def __init__(self) -> None:
@@ -172,7 +172,7 @@ class _Stop:
                 self._loop.call_soon_threadsafe(self._event.set)
 
 
-async def _serve(server: uvicorn.Server, sock: socket.socket, stop: _Stop) -> None:
+async def serve(server: uvicorn.Server, sock: socket.socket, stop: StopSignal) -> None:
     """uvicorn's serve() without its 0.1 s polling, so tests start and stop servers quickly."""
     config = server.config
     config.load()
@@ -217,7 +217,7 @@ class SandboxServer:
         self._requested_port = port
         self._port: int | None = None
         self._thread: threading.Thread | None = None
-        self._stop = _Stop()
+        self._stop = StopSignal()
         self._stopped = False
 
     @property
@@ -239,7 +239,7 @@ class SandboxServer:
         server = uvicorn.Server(uvicorn_config(self.app))
         self._thread = threading.Thread(
             target=asyncio.run,
-            args=(_serve(server, sock, self._stop),),
+            args=(serve(server, sock, self._stop),),
             name=f"sandbox-{self._port}",
             daemon=True,
         )

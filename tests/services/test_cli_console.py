@@ -84,7 +84,10 @@ def test_sandbox_starts_a_server_and_never_touches_the_keyring(recorder: Recorde
     keyring.set_keyring(keyring.backends.fail.Keyring())  # any keyring use would fail
     assert main(["--sandbox"]) == 0
     [loaded] = recorder.loaded
-    assert (loaded.client, loaded.profile) == (None, None)
+    # Connected from the start: the sandbox's address and key are known before it is up.
+    assert loaded.profile is not None and loaded.client is not None
+    assert (loaded.profile.name, loaded.profile.mode) == ("sandbox", "sandbox")
+    assert loaded.client.base_url == loaded.profile.base_url
     assert recorder.seen == ["sandbox:sandbox:Payment not found"]
     [base_url] = recorder.base_urls
     assert base_url.startswith("http://127.0.0.1:")
