@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParameter
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -28,11 +30,13 @@ from console.sandbox.fields import parse_payment, parse_refund
 from console.sandbox.responses import MoneyJSONResponse, error_response
 from console.sandbox.store import IdFactory, Store, random_id
 from console.wire.idempotency import MAX_KEY_LENGTH
+from console.wire.models import PaymentCreate, RefundCreate
 
 API_KEY_ENV = "PAYMENTS_SANDBOX_API_KEY"
 """Names one more accepted API key besides the one generated and kept in the database."""
 
 MAX_IDEMPOTENCY_KEY_LENGTH = MAX_KEY_LENGTH
+"""The wire's limit: the sandbox has none of its own."""
 
 
 def create_app(
@@ -75,7 +79,7 @@ def create_app(
         summary="Create a payment",
         status_code=201,
         responses=openapi.CREATE_PAYMENT,
-        openapi_extra=openapi.post_extra("PaymentCreate"),
+        openapi_extra=openapi.post_extra(PaymentCreate),
     )
     async def create_payment(request: Request) -> Response:
         return await sandbox.post(request, parse_payment, store.create_payment)
@@ -85,10 +89,12 @@ def create_app(
         operation_id="get_payment",
         summary="Retrieve a payment",
         responses=openapi.GET_PAYMENT,
-        openapi_extra=openapi.get_extra("payment_id", "The payment's id (pay_...)."),
     )
-    async def get_payment(request: Request) -> Response:
-        return await sandbox.get(request, store.get_payment, "payment_id")
+    async def get_payment(
+        request: Request,
+        payment_id: Annotated[str, PathParameter(description="The payment's id (pay_...).")],
+    ) -> Response:
+        return await sandbox.get(request, store.get_payment, payment_id)
 
     app.add_api_route(
         "/v1/payments/{payment_id}", get_payment, methods=["HEAD"], include_in_schema=False
@@ -100,7 +106,7 @@ def create_app(
         summary="Refund a payment, fully or partly",
         status_code=201,
         responses=openapi.CREATE_REFUND,
-        openapi_extra=openapi.post_extra("RefundCreate"),
+        openapi_extra=openapi.post_extra(RefundCreate),
     )
     async def create_refund(request: Request) -> Response:
         return await sandbox.post(request, parse_refund, store.create_refund)
@@ -110,10 +116,12 @@ def create_app(
         operation_id="get_refund",
         summary="Retrieve a refund",
         responses=openapi.GET_REFUND,
-        openapi_extra=openapi.get_extra("refund_id", "The refund's id (refund_...)."),
     )
-    async def get_refund(request: Request) -> Response:
-        return await sandbox.get(request, store.get_refund, "refund_id")
+    async def get_refund(
+        request: Request,
+        refund_id: Annotated[str, PathParameter(description="The refund's id (refund_...).")],
+    ) -> Response:
+        return await sandbox.get(request, store.get_refund, refund_id)
 
     app.add_api_route(
         "/v1/refunds/{refund_id}", get_refund, methods=["HEAD"], include_in_schema=False

@@ -1,10 +1,10 @@
 """What every route does: admission first, then (for a POST) the Idempotency-Key and the
 body, then the store; every refusal is an `{"error": ...}` answer, never an exception.
 
-The path id and the body are read here rather than by FastAPI's parameter solving: a
-POST must be admitted (401) before its body is read, refused while its bytes arrive
-(413, 408), and decoded with exact decimals; a GET skips FastAPI's per-request solving on
-the hottest path (see bench/sandbox.py). openapi.py documents them instead.
+FastAPI passes the path ids; the body and the Idempotency-Key are read here instead, and
+openapi.py documents them: a POST must be admitted (401) before either is checked, its
+body refused while the bytes arrive (413, 408) and decoded with exact decimals (never a
+float, no key twice), and the key checked once, by the one wire rule (two are a 400).
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ class Endpoints:
         self.admission = admission
 
     async def get(
-        self, request: Request, fetch: Callable[[str], dict[str, Any]], parameter: str
+        self, request: Request, fetch: Callable[[str], dict[str, Any]], object_id: str
     ) -> Response:
         try:
             self.admission.admit(request)
             await self.admission.delay()
-            return MoneyJSONResponse(fetch(request.path_params[parameter]))
+            return MoneyJSONResponse(fetch(object_id))
         except ApiError as error:
             return error_response(request, error)
 

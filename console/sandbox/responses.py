@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from console import money
 from console.sandbox.errors import ApiError
@@ -18,10 +18,8 @@ DROP = "sandbox.drop"
 """The ASGI scope key that tells SandboxApp to drop the connection instead of answering."""
 
 
-class MoneyJSONResponse(Response):
+class MoneyJSONResponse(JSONResponse):
     """JSON written by `money.dumps`: Decimals as exact numbers, floats refused."""
-
-    media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
         return money.dumps(content).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -105,3 +106,21 @@ def error_of(answer: httpx.Response) -> dict[str, Any]:
     assert {"error", "code", "param", "request_id"} <= data.keys()
     assert data["request_id"] == answer.headers["request-id"]
     return data
+
+
+class Client:
+    """A synchronous face on an in-process client, for Hypothesis' synchronous tests."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.client = client_for(app)
+
+    def post(self, path: str, content: str) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.post(path, content=content))
+
+    def get(self, path: str) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.get(path))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
@@ -14,27 +12,9 @@ from hypothesis import strategies as st
 
 from console import money
 from console.sandbox.app import create_app
-from tests.sandbox.conftest import client_for
+from tests.sandbox.conftest import Client
 
 CURRENCIES = ["USD", "JPY", "KWD", "EUR", "BHD", "CLP", "CLF"]
-
-
-class Client:
-    """A synchronous face on an in-process client, for Hypothesis' synchronous tests."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = client_for(app)
-
-    def post(self, path: str, content: str) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.post(path, content=content))
-
-    def get(self, path: str) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.get(path))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")
