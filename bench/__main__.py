@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.sandbox", "bench.client", "bench.startup", "bench.history"]
+BENCHMARKS = [
+    "bench.sandbox",
+    "bench.client",
+    "bench.startup",
+    "bench.history",
+    "bench.home_figures",
+]
 
 
 def main() -> int:

@@ -1,15 +1,18 @@
-"""The operations journal: exact amounts, results, filters, paging, CSV, 100,000 rows."""
+"""The operations journal: exact amounts, results, retries, owners, profiles, threads.
+
+The history (filters, pages, CSV) is tested in test_journal_history.py, the figures in
+test_journal_figures.py, the schema versions in test_journal_schema.py; they share the
+helpers here."""
 
 from __future__ import annotations
 
 import csv
-import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,14 +20,7 @@ from typing import Any
 
 import pytest
 
-from console.journal import (
-    CSV_HEADER,
-    Journal,
-    JournalEntry,
-    _unknown_where,
-    _where,
-    default_journal_path,
-)
+from console.journal import Journal, JournalEntry, default_journal_path
 from console.processes import current_owner
 
 T0 = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
@@ -220,89 +216,6 @@ def test_in_memory_journal_works(tmp_path: Path) -> None:
         assert journal.export_csv("", tmp_path / "out.csv") == 1
 
 
-def _small(journal: Journal) -> dict[str, int]:
-    """pay_alpha1 (USD 10.00, succeeded), pay_beta2 (EUR 105.50, failed), refund of alpha
-    (USD 4.25, unknown), pay_gamma_3 (JPY 1000, succeeded)."""
-    ids = {}
-    ids["alpha"] = pay(journal, "10.00", key="k1")
-    journal.record_result(
-        ids["alpha"], status="succeeded", now=T0, response=payment_response("pay_alpha1", "10.00")
-    )
-    ids["beta"] = pay(journal, "105.50", currency="EUR", key="k2")
-    journal.record_result(ids["beta"], status="failed", now=T0, error="declined")
-    journal.record_result(ids["beta"], status="failed", now=T0, payment_id="pay_beta2")
-    ids["refund"] = journal.record_pending(
-        kind="refund",
-        profile="shop",
-        idempotency_key="k3",
-        request={"payment_id": "pay_alpha1", "amount": Decimal("4.25")},
-        now=T0,
-        payment_id="pay_alpha1",
-        amount=Decimal("4.25"),
-        currency="USD",
-    )
-    journal.record_result(ids["refund"], status="unknown", now=T0)
-    ids["gamma"] = pay(journal, "1000", currency="JPY", key="k4")
-    journal.record_result(
-        ids["gamma"],
-        status="succeeded",
-        now=T0,
-        response=payment_response("pay_gamma_3", "1000", "JPY"),
-    )
-    return ids
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", ["gamma", "refund", "beta", "alpha"]),
-        ("   ", ["gamma", "refund", "beta", "alpha"]),
-        ("pay_alpha1", ["refund", "alpha"]),
-        ("ALPHA", ["refund", "alpha"]),
-        ("beta", ["beta"]),
-        ("succeeded", ["gamma", "alpha"]),
-        ("Unknown", ["refund"]),
-        ("refund", ["refund"]),
-        ("eur", ["beta"]),
-        ("10", ["gamma", "beta", "alpha"]),
-        ("10.0", ["alpha"]),
-        ("105.5", ["beta"]),
-        ("1,000", ["gamma"]),
-        ("4.25", ["refund"]),
-        ("alpha succeeded", ["alpha"]),
-        ("_3", ["gamma"]),
-        ("%", []),
-        ("a_p", []),
-        ("pay_zzz", []),
-    ],
-)
-def test_filter_text(journal: Journal, text: str, expected: list[str]) -> None:
-    ids = _small(journal)
-    found = [entry.id for entry in journal.page(text)]
-    assert found == [ids[name] for name in expected]
-    assert journal.count(text) == len(expected)
-
-
-def test_recent_is_newest_first_and_limited(journal: Journal) -> None:
-    ids = _small(journal)
-    assert [e.id for e in journal.recent(2)] == [ids["gamma"], ids["refund"]]
-
-
-def test_csv_export(journal: Journal, tmp_path: Path) -> None:
-    ids = _small(journal)
-    path = tmp_path / "export.csv"
-    assert journal.export_csv("usd", path) == 2
-    with path.open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    assert tuple(rows[0]) == CSV_HEADER
-    assert [int(row["id"]) for row in rows] == [ids["refund"], ids["alpha"]]
-    assert [row["amount"] for row in rows] == ["4.25", "10.00"]
-    assert rows[1]["payment_id"] == "pay_alpha1"
-    assert rows[0]["status"] == "unknown"
-    assert journal.export_csv("nothing-matches", path) == 0
-    assert path.read_text().splitlines() == [",".join(CSV_HEADER)]
-
-
 def _two_profiles(journal: Journal) -> dict[str, list[int]]:
     """shop: 10.00 succeeded, 20.00 unknown, 30.00 failed; sandbox (between them): 11.00
     succeeded, 21.00 unknown. Returns each profile's ids, newest first."""
@@ -378,152 +291,11 @@ def test_threads_share_one_journal(journal: Journal) -> None:
     assert journal.count("failed") == 200
 
 
-# --- 100,000 entries ----------------------------------------------------------------------
-
-BULK = 100_000
-STATUS_CYCLE = ["succeeded"] * 97 + ["failed", "failed", "unknown"]
-
-
-@pytest.fixture(scope="module")
-def big_journal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journal]:
-    """100,000 entries bulk-inserted in one transaction (entry i: pay_{i:08d})."""
-    path = tmp_path_factory.mktemp("big") / "journal.sqlite3"
-    Journal(path).close()  # creates the schema
-    stamp = T0.isoformat()
-    rows = []
-    for i in range(1, BULK + 1):
-        refund = i % 5 == 0
-        payment_id = f"pay_{i:08d}"
-        rows.append(
-            (
-                "refund" if refund else "payment",
-                STATUS_CYCLE[i % 100],
-                "shop",
-                f"idem-{i}",
-                payment_id,
-                f"refund_{i:08d}" if refund else payment_id,
-                f"{i % 997}.{i % 100:02d}",
-                "USD",
-                stamp,
-                stamp,
-                '{"amount":1.00}',
-            )
-        )
-    with sqlite3.connect(path) as db:
-        db.executemany(
-            "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
-            " object_id, amount, currency, created_at, updated_at, request)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    with Journal(path) as journal:
-        yield journal
-
-
-def test_paging_100k_newest_first(big_journal: Journal) -> None:
-    assert big_journal.count() == BULK
-    first = big_journal.page(limit=100)
-    assert [e.id for e in first] == list(range(BULK, BULK - 100, -1))
-    deep = big_journal.page(offset=99_950, limit=100)
-    assert [e.id for e in deep] == list(range(50, 0, -1))
-    second = big_journal.page(offset=100, limit=100)
-    assert first[-1].id - 1 == second[0].id
-
-
-@pytest.mark.parametrize(
-    ("text", "count", "newest"),
-    [
-        ("pay_00099999", 1, 99_999),
-        ("pay_0009", 10_000, 99_999),
-        ("unknown", 1_000, 99_999),
-        ("refund unknown", 0, None),
-        ("refund succeeded", 20_000, 100_000),
-        ("zzz", 0, None),
-    ],
-)
-def test_filtering_100k(big_journal: Journal, text: str, count: int, newest: int | None) -> None:
-    assert big_journal.count(text) == count
-    page = big_journal.page(text, limit=100)
-    assert len(page) == min(100, count)
-    assert (page[0].id if page else None) == newest
-    middle = big_journal.page(text, offset=count // 2, limit=100)
-    assert len(middle) == min(100, count - count // 2)
-
-
-def test_queries_use_indexes_not_sorts(big_journal: Journal) -> None:
-    with sqlite3.connect(big_journal.path) as db:
-
-        def plan(query: str, *params: object) -> str:
-            rows = db.execute(f"EXPLAIN QUERY PLAN {query}", params).fetchall()
-            return " | ".join(str(row[-1]) for row in rows)
-
-        newest_first = plan("SELECT * FROM operations ORDER BY id DESC LIMIT 100 OFFSET 500")
-        assert "TEMP B-TREE" not in newest_first
-        refunds = plan(
-            "SELECT * FROM operations WHERE payment_id = ? AND kind = 'refund' ORDER BY id DESC",
-            "pay_1",
-        )
-        assert "operations_payment_id" in refunds
-        assert "TEMP B-TREE" not in refunds
-        unknown = plan("SELECT * FROM operations WHERE status = 'unknown' ORDER BY id DESC")
-        assert "operations_status" in unknown
-        # One profile's entries (the queries the journal builds), newest first, no sort.
-        for filter_text in ("", "failed", "pay_0009 12.5"):
-            where, params = _where(filter_text, "shop")
-            paged = plan(
-                f"SELECT * FROM operations{where} ORDER BY id DESC LIMIT 100 OFFSET 500",  # noqa: S608
-                *params,
-            )
-            assert "INDEX operations_profile (profile=?)" in paged
-            assert "TEMP B-TREE" not in paged
-        where, params = _unknown_where("shop")
-        unknown_of_shop = plan(f"SELECT * FROM operations{where} ORDER BY id DESC", *params)  # noqa: S608
-        assert "operations_profile_status" in unknown_of_shop
-        assert "TEMP B-TREE" not in unknown_of_shop
-
-
-def test_unknown_and_refunds_for_with_100k(big_journal: Journal) -> None:
-    assert big_journal.count_unknown() == 1_000
-    unknown = big_journal.unknown(limit=50)
-    assert len(unknown) == 50
-    assert unknown[0].id == 99_999
-    refunds = big_journal.refunds_for("pay_00050000")
-    assert [e.object_id for e in refunds] == ["refund_00050000"]
-
-
-def test_export_100k_streams_every_row(big_journal: Journal, tmp_path: Path) -> None:
-    path = tmp_path / "all.csv"
-    assert big_journal.export_csv("", path) == BULK
-    with path.open(newline="") as file:
-        reader = csv.reader(file)
-        assert next(reader) == list(CSV_HEADER)
-        assert next(reader)[0] == str(BULK)
-        assert sum(1 for _ in reader) == BULK - 1
-
-
 def test_entry_is_frozen(journal: Journal) -> None:
     entry = journal.get(pay(journal))
     assert isinstance(entry, JournalEntry)
     with pytest.raises(AttributeError):
         entry.status = "succeeded"  # type: ignore[misc]
-
-
-def test_a_failed_export_leaves_the_previous_file(
-    journal: Journal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _small(journal)
-    path = tmp_path / "export.csv"
-    path.write_text("previous export\n")
-
-    def broken(*args: object) -> Iterator[tuple[object, ...]]:
-        yield (1,) * len(CSV_HEADER)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(journal, "_stream", broken)
-    with pytest.raises(OSError, match="disk full"):
-        journal.export_csv("", path)
-    assert path.read_text() == "previous export\n"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
 
 
 def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal) -> None:
@@ -538,20 +310,6 @@ def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal
     assert journal.unknown_with_key("payment", "k2", "other-profile") == []
     assert journal.unknown_with_key("refund", "k2", "shop") == []
     assert journal.unknown_with_key("payment", "k-ok", "shop") == []
-
-
-def test_csv_export_defuses_spreadsheet_formulas(journal: Journal, tmp_path: Path) -> None:
-    """An error message comes from the server (and a key from whoever typed it): a cell
-    starting with = + - @ must not run as a formula when the merchant opens the file."""
-    entry = pay(journal, "10.00", key='=HYPERLINK("http://x")')
-    journal.record_result(entry, status="failed", now=T0, error="@SUM(A1)+cmd|' /C calc'!A0")
-    path = tmp_path / "export.csv"
-    assert journal.export_csv("", path) == 1
-    with path.open(newline="") as file:
-        [row] = list(csv.DictReader(file))
-    assert row["idempotency_key"] == '\'=HYPERLINK("http://x")'
-    assert row["error"] == "'@SUM(A1)+cmd|' /C calc'!A0"
-    assert row["amount"] == "10.00"
 
 
 def _owned_by(journal: Journal, entry_id: int, owner: str | None) -> None:
@@ -612,44 +370,27 @@ def test_pending_entries_without_an_owner_fall_back_to_their_age(journal: Journa
     assert journal.get(recent).status == "pending"  # type: ignore[union-attr]
 
 
-def test_a_journal_of_the_previous_release_is_migrated_in_place(tmp_path: Path) -> None:
-    fixture = Path(__file__).parents[1] / "fixtures" / "journal-v1.sqlite3"
-    path = tmp_path / "journal.sqlite3"
-    shutil.copy(fixture, path)
-    with Journal(path) as journal:
-        entries = {e.idempotency_key: e for e in journal.recent()}
-        assert {key: e.status for key, e in entries.items()} == {
-            "k-ok": "succeeded",
-            "k-lost": "unknown",
-            "k-pending": "pending",
-        }
-        assert entries["k-ok"].payment_id == "pay_v1ok"
-        assert entries["k-lost"].amount == Decimal("20.00")
-        assert all(e.owner is None for e in entries.values())
-        assert journal.recover_abandoned(now=datetime(2026, 11, 1, 13, 0, tzinfo=UTC)) == 1
-        new = pay(journal, key="k-new")
-        assert journal.get(new).owner == current_owner()  # type: ignore[union-attr]
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
-    with Journal(path) as reopened:  # opening it again changes nothing
-        assert reopened.count() == 4
+def query_plans(journal: Journal, read: Callable[[], object]) -> list[str]:
+    """EXPLAIN QUERY PLAN of every SELECT that `read()` runs on `journal`, exactly as it
+    ran (bound values expanded), each plan's steps joined by ' | '."""
+    statements: list[str] = []
+    db = journal._db  # the journal's own connection: what it really executes
+    db.set_trace_callback(statements.append)
+    try:
+        read()
+    finally:
+        db.set_trace_callback(None)
+    with sqlite3.connect(journal.path) as reader:
+        return [
+            " | ".join(str(step[-1]) for step in reader.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in statements
+            if sql.lstrip().upper().startswith("SELECT")
+        ]
 
 
-@pytest.mark.parametrize("partial", ["fail", "FAIL", "unkn", "succ", "ref"])
-def test_a_partly_typed_status_or_kind_already_filters(journal: Journal, partial: str) -> None:
-    declined = pay(journal, key="a")
-    journal.record_result(declined, status="failed", now=T0, error="declined")
-    lost = pay(journal, key="b")
-    journal.record_result(lost, status="unknown", now=T0, error="dropped")
-    paid = pay(journal, key="c")
-    journal.record_result(paid, status="succeeded", now=T0, response={"id": "pay_c"})
-    refund = journal.record_pending(
-        kind="refund",
-        profile="shop",
-        idempotency_key="d",
-        request={"payment_id": "pay_c"},
-        now=T0,
-        payment_id="pay_c",
-    )
-    expected = {"fail": [declined], "unkn": [lost], "succ": [paid], "ref": [refund]}
-    assert [e.id for e in journal.page(partial)] == expected[partial.lower()]
+def assert_indexed(plan: str) -> None:
+    """No full scan of the table or of one of its indexes, and no sort of the rows read
+    (a SCAN of a subquery's own result is fine)."""
+    steps = plan.split(" | ")
+    assert not [step for step in steps if step.startswith("SCAN operations")], plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan

@@ -1,0 +1,168 @@
+"""Writing the journal: an operation before it is sent, its result, its retries, and
+recovery of the operations whose sender stopped before hearing back.
+
+A pending entry records its owner, the process sending it (`console.processes`):
+`recover_abandoned` turns every pending entry whose owner has stopped (killed, crashed,
+or this very process after the result could not be written) into `unknown` at once; a
+live process's pending entry is never touched. Entries written before owners were
+recorded fall back to an age rule (`ABANDONED_AFTER`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from console import money, processes
+from console.entries import KINDS, STATUSES, Kind, Status
+from console.journal import rows
+from console.journal.connection import Connected
+
+ABANDONED_AFTER = timedelta(minutes=10)
+"""For entries without an owner (older journals): a request with its retries ends well
+within this, so a pending entry older was abandoned."""
+ABANDONED_ERROR = "The console stopped before the answer arrived: the outcome is unknown."
+
+_SENDING: set[tuple[str, int]] = set()
+"""(journal path, entry id) of the requests this process is sending right now."""
+
+
+class Writes(Connected):
+    def record_pending(
+        self,
+        *,
+        kind: Kind,
+        profile: str,
+        idempotency_key: str,
+        request: Mapping[str, Any],
+        now: datetime,
+        payment_id: str | None = None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> int:
+        """Record an operation about to be sent; returns its entry id."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown operation kind {kind!r}")
+        rows.check_request(request)
+        stamp = rows.timestamp(now)
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
+                " amount, currency, created_at, updated_at, request, owner, amount_minor)"
+                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    profile,
+                    idempotency_key,
+                    payment_id,
+                    rows.amount_text(amount, currency),
+                    currency,
+                    stamp,
+                    stamp,
+                    money.dumps(dict(request)),
+                    processes.current_owner(),
+                    rows.minor_units(amount, currency),
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def record_result(
+        self,
+        entry_id: int,
+        *,
+        status: Status,
+        now: datetime,
+        response: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        payment_id: str | None = None,
+        reported: bool = True,
+    ) -> None:
+        """Record how an operation ended. A response fills in ids and the amount it names;
+        `payment_id` names the payment a failure concerns (a declined card's payment).
+        `reported=False`: the result is not shown yet (see `mark_reported`)."""
+        if status not in STATUSES or status == "pending":
+            raise ValueError(f"not a result status: {status!r}")
+        found = self._select(" WHERE id = ?", (entry_id,))
+        if not found:
+            raise KeyError(f"no journal entry {entry_id}")
+        entry = found[0]
+        columns: dict[str, Any] = {
+            "status": status,
+            "updated_at": rows.timestamp(now),
+            "error": error,
+            "owner": None,
+            "reported": int(reported),
+        }
+        columns["response"] = None if response is None else money.dumps(dict(response))
+        if response is not None:
+            columns.update(rows.from_response(entry.kind, response))
+        if payment_id is not None:
+            columns["payment_id"] = payment_id
+        if "amount" in columns or "currency" in columns:
+            amount = columns.get("amount", entry.amount)
+            currency = columns.get("currency", entry.currency)
+            columns["amount_minor"] = rows.minor_units(amount, currency)
+            if "amount" in columns:
+                columns["amount"] = rows.amount_text(amount, currency)
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self._write(
+            f"UPDATE operations SET {assignments} WHERE id = ?",  # noqa: S608 - fixed names
+            (*columns.values(), entry_id),
+        )
+
+    def record_retry(self, entry_id: int, *, now: datetime) -> None:
+        """Mark an entry pending again (owned by this process) before re-sending it with
+        its idempotency key; its last error stays until the answer replaces it."""
+        changed = self._write(
+            "UPDATE operations SET status = 'pending', updated_at = ?, owner = ? WHERE id = ?",
+            (rows.timestamp(now), processes.current_owner(), entry_id),
+        )
+        if changed == 0:
+            raise KeyError(f"no journal entry {entry_id}")
+
+    def mark_reported(self, entry_id: int) -> None:
+        """The result of `entry_id` has been shown to whoever sent it."""
+        self._write("UPDATE operations SET reported = 1 WHERE id = ?", (entry_id,))
+
+    @contextlib.contextmanager
+    def sending(self, entry_id: int) -> Iterator[None]:
+        """While this block runs, entry `entry_id` is being sent by this process: its
+        pending state is live, not abandoned (see `recover_abandoned`)."""
+        token = (str(self.path), entry_id)
+        _SENDING.add(token)
+        try:
+            yield
+        finally:
+            _SENDING.discard(token)
+
+    def recover_abandoned(self, *, now: datetime, older_than: timedelta = ABANDONED_AFTER) -> int:
+        """Mark abandoned pending entries unknown; returns how many.
+
+        A pending entry is abandoned when its owner process has stopped (crash, kill,
+        power loss) between sending and hearing back, or is this process but no longer
+        sending it (the result could not be written); an entry without an owner, when it
+        is older than `older_than`. Its outcome is unknown, and marking it so lets it be
+        sent again with its idempotency key. A live process's pending entry stays.
+        """
+        pending = self._all("SELECT id, owner, updated_at FROM operations WHERE status = 'pending'")
+        me, path, cutoff = processes.current_owner(), str(self.path), now - older_than
+        abandoned = [
+            entry_id
+            for entry_id, owner, updated_at in pending
+            if (owner is None and datetime.fromisoformat(updated_at) < cutoff)
+            or (owner == me and (path, entry_id) not in _SENDING)
+            or (owner is not None and owner != me and not processes.is_alive(owner))
+        ]
+        if not abandoned:
+            return 0
+        with self._lock:
+            self._db.executemany(
+                "UPDATE operations SET status = 'unknown', error = ?, updated_at = ?, owner = NULL"
+                " WHERE id = ? AND status = 'pending'",
+                [(ABANDONED_ERROR, rows.timestamp(now), entry_id) for entry_id in abandoned],
+            )
+        return len(abandoned)
