@@ -20,7 +20,6 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import var
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 import console
 from console.clock import Clock, utc_now
@@ -62,17 +61,6 @@ def stylesheets() -> list[str | PurePath]:
     return list(paths)
 
 
-SINGLE_LETTER = frozenset(row.action for row in ACTIONS if row.single_letter)
-"""Actions bound to printable keys: they stand aside while a text field has focus."""
-NEEDS_CLIENT = frozenset(row.action for row in ACTIONS if row.needs_client)
-"""Actions shown greyed out until a profile is connected."""
-NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
-"""Actions shown greyed out while the console is opening (its context not loaded yet)."""
-LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
-"""Actions that open another screen: greyed out while a payment or refund is being sent."""
-OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and not row.payment_id}
-"""The screen ("module:Class") each action opens: on that screen the action does nothing,
-so it is hidden."""
 QUIT_AGAIN_SECONDS = 5.0
 """A second ctrl+q within this time quits even while a request is being sent."""
 LOAD = "load-context"
@@ -182,26 +170,28 @@ class PaymentsConsoleApp(App[None]):
 
     @work(exclusive=True, group=LOAD, exit_on_error=False)
     async def load_context(self, load: Callable[[], ConsoleContext]) -> None:
-        """Read settings and journal in a thread, then show them and go on as `_start`."""
-        ctx = await asyncio.to_thread(load)
-        self._ctx = ctx
-        self._apply_settings(ctx)
-        self.profile_revision += 1
-        self.refresh_bindings()
-        self._start()
+        """Read settings and journal in a thread, then show them and go on as `_start`;
+        if that fails, exit at once (return code 1, the error in `load_error`)."""
+        try:
+            ctx = await asyncio.to_thread(load)
+            self._ctx = ctx
+            self._apply_settings(ctx)
+            self.profile_revision += 1
+            self.refresh_bindings()
+            self._start()
+        except Exception as error:
+            self.load_error = error
+            self.exit(return_code=1)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def run_connector(self, connector: Connector) -> None:
-        """Obtain a profile and client (e.g. start the sandbox) without blocking the UI."""
-        profile, client = await connector()
-        await self.use_client(profile, client)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == LOAD and event.state is WorkerState.ERROR:
-            self.load_error = event.worker.error
-            self.exit(return_code=1)
-        elif event.worker.group == "connect" and event.state is WorkerState.ERROR:
-            title, message = describe_error(event.worker.error or RuntimeError("failed"))
+        """Obtain a profile and client (e.g. start the sandbox) without blocking the UI;
+        if that fails, say why and open the first run."""
+        try:
+            profile, client = await connector()
+            await self.use_client(profile, client)
+        except Exception as error:
+            title, message = describe_error(error)
             self.notify(message, title=title, severity="error", timeout=10)
             self.action_open("first_run")
 
@@ -236,20 +226,20 @@ class PaymentsConsoleApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open" and parameters:
             return self.check_action(str(parameters[0]), ())
-        if action in SINGLE_LETTER and self._typing():
+        if action in registry.SINGLE_LETTER and self._typing():
             return False
         if action == "copy_id":
             return self._shown_payment_id() is not None
         if action == "back":
             return len(self.screen_stack) > 1
-        if action in LEAVING and self._leave_refusal() is not None:
+        if action in registry.LEAVING and self._leave_refusal() is not None:
             return None
         shown = type(self._current())
-        if OPENS.get(action) == f"{shown.__module__}:{shown.__qualname__}":
+        if registry.OPENS.get(action) == f"{shown.__module__}:{shown.__qualname__}":
             return False
-        if action in NEEDS_CONTEXT and not self.loaded:
+        if action in registry.NEEDS_CONTEXT and not self.loaded:
             return None
-        if action in NEEDS_CLIENT and self.ctx.client is None:
+        if action in registry.NEEDS_CLIENT and self.ctx.client is None:
             return None
         if action == "first_run":
             return self.ctx.client is None

@@ -1,4 +1,4 @@
-"""`ConsoleScreen`: the header/footer frame and worker-result routing every screen shares.
+"""`ConsoleScreen`: the header/footer frame, and the error display, every screen shares.
 
 Screens reach the app through `ConsoleApp`, a Protocol of what they use of it, so that
 nothing below `console.app` imports it (no import cycle, counting type-checking ones).
@@ -6,7 +6,7 @@ nothing below `console.app` imports it (no import cycle, counting type-checking 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -45,10 +45,13 @@ class ConsoleScreen(Screen[ResultT]):
     """A screen with the console header and footer.
 
     Subclasses yield their content from `compose_body`. IO runs in
-    `@work(exclusive=True, group=..., exit_on_error=False)` async workers; their
-    outcome arrives as a `Worker.StateChanged` message and is routed to
-    `work_succeeded(group, result)` or `work_failed(group, error)`; the default
-    `work_failed` shows the error through `describe_error`.
+    `@work(exclusive=True, group=..., exit_on_error=False)` async workers that await it,
+    then update the screen themselves (dropping an answer that is stale by then), and
+    catch its errors with `except Exception` to show them (`show_error`, or under the
+    field concerned). A newer worker of the same group cancels the older one: its
+    `CancelledError` is no `Exception`, so it passes through unshown. An error a worker
+    lets through (a bug in its drawing, say) is shown by `on_worker_state_changed`:
+    never a crash, never silence.
     """
 
     SCREEN_TITLE: ClassVar[str] = ""
@@ -96,18 +99,9 @@ class ConsoleScreen(Screen[ResultT]):
         yield from ()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if event.state is WorkerState.SUCCESS:
-            self.work_succeeded(worker.group, worker.result)
-        elif event.state is WorkerState.ERROR and worker.error is not None:
-            self.work_failed(worker.group, worker.error)
-
-    def work_succeeded(self, group: str, result: Any) -> None:
-        """A worker of `group` finished with `result`."""
-
-    def work_failed(self, group: str, error: BaseException) -> None:
-        """A worker of `group` raised `error`; shown as a notification by default."""
-        self.show_error(error)
+        """The error of a worker that did not catch it (a cancelled one is no error)."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(event.worker.error)
 
     def warn_unrecorded(self, what: str, journal_error: str | None) -> None:
         """The API made the `what` (payment, refund) but the journal could not record it
@@ -122,5 +116,6 @@ class ConsoleScreen(Screen[ResultT]):
             )
 
     def show_error(self, error: BaseException) -> None:
+        """`error` as a notification, in the words of `describe_error`."""
         title, message = describe_error(error)
         self.notify(message, title=title, severity="error", timeout=8)

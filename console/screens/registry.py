@@ -1,9 +1,9 @@
 """The one table of the console's own actions and the screens they open.
 
-The app builds from `ACTIONS` its key bindings, `check_action`, `action_open(name)` and
-the command palette's commands; the help screen lists their keys, then the bindings of
-every screen in `help_screens()`. Adding a screen is its module, its stylesheet and one
-row here.
+The app builds from `ACTIONS` its key bindings, `check_action` (from the sets of actions
+made from it below), `action_open(name)` and the command palette's commands; the help
+screen lists their keys, then the bindings of every screen in `help_screens()`. Adding
+a screen is its module, its stylesheet and one row here.
 
 Screens are named as "module:Class" and imported on first use (`Action.screen_class()`),
 so that the first frame does not wait for every screen's imports. This module imports no
@@ -152,6 +152,18 @@ ACTIONS: tuple[Action, ...] = (
 """The app's actions, in the order of the footer and the help."""
 
 BY_NAME = {row.action: row for row in ACTIONS}
+
+SINGLE_LETTER = frozenset(row.action for row in ACTIONS if row.single_letter)
+"""Actions bound to printable keys: they stand aside while a text field has focus."""
+NEEDS_CLIENT = frozenset(row.action for row in ACTIONS if row.needs_client)
+"""Actions shown greyed out until a profile is connected."""
+NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
+"""Actions shown greyed out while the console is opening (its context not loaded yet)."""
+LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
+"""Actions that open another screen: greyed out while a payment or refund is being sent."""
+OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and not row.payment_id}
+"""The screen ("module:Class") each action opens: on that screen the action does nothing,
+so it is hidden."""
 
 OTHER_SCREENS = (
     "console.screens.home:HomeScreen",

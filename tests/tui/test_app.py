@@ -14,10 +14,11 @@ import pytest
 from textual.widgets import DataTable, Input, Label
 
 from console.api import errors
-from console.app import NEEDS_CONTEXT, PaymentsConsoleApp, make_app, styles_dir, stylesheets
+from console.app import PaymentsConsoleApp, make_app, styles_dir, stylesheets
 from console.config import ConfigError, Profile, Settings
 from console.context import NotConnectedError, Services
 from console.error_text import describe_error
+from console.screens import registry
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.first_run import FirstRunScreen
 from console.screens.help import HelpScreen
@@ -264,7 +265,7 @@ async def test_the_first_frame_comes_before_settings_and_journal(harness: Harnes
             profile_label, _, _ = header(app)
             assert profile_label == ""
             assert not app.screen.query_one("#header-mode", Label).display
-            assert all(app.check_action(action, ()) is None for action in NEEDS_CONTEXT)
+            assert all(app.check_action(action, ()) is None for action in registry.NEEDS_CONTEXT)
             await pilot.press("n", "slash", "h", "s", "w")
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
