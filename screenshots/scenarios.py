@@ -19,7 +19,6 @@ import httpx
 from textual import events
 from textual.pilot import Pilot
 
-from console import operations
 from console.api.client import PaymentsClient
 from console.api.errors import CardError
 from console.api.models import PaymentCreate, RefundCreate
@@ -27,6 +26,7 @@ from console.app import PaymentsConsoleApp, make_app
 from console.config import Mode, Profile, Settings
 from console.context import ClientFactory, Connector
 from console.journal import Journal
+from console.operations import OperationFailed
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
 
@@ -190,29 +190,21 @@ async def take_payment(
 async def seed_activity(app: PaymentsConsoleApp) -> None:
     """Two payments (one partly refunded), a decline, and an operation with unknown outcome."""
     ctx = app.ctx
-    client = ctx.require_client()
+    operations = ctx.operations()
 
     async def pay(amount: str, currency: str, source: str, description: str) -> str:
         request = PaymentCreate(
             amount=Decimal(amount), currency=currency, source=source, description=description
         )
-        sent = await operations.create_payment(
-            client, ctx.journal, ctx.profile_name, request, clock=ctx.clock
-        )
+        sent = await operations.create_payment(request)
         return sent.result.id
 
     first = await pay("100.00", "USD", "tok_visa", "Order #1001")
-    await operations.create_refund(
-        client,
-        ctx.journal,
-        ctx.profile_name,
-        RefundCreate(payment_id=first, amount=Decimal("25.00")),
-        clock=ctx.clock,
-    )
+    await operations.create_refund(RefundCreate(payment_id=first, amount=Decimal("25.00")))
     await pay("42.50", "EUR", "tok_mastercard", "Order #1002")
     try:
         await pay("5.00", "USD", "tok_chargeDeclined", "Order #1003")
-    except operations.OperationFailed as failed:
+    except OperationFailed as failed:
         if not isinstance(failed.cause, CardError):
             raise
     request = PaymentCreate(

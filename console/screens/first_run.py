@@ -12,11 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, LoadingIndicator, Select
 
-from console import credentials
+from console import credentials, session
 from console.api.errors import AuthenticationError
 from console.config import MODES, Profile, save_settings
 from console.error_text import describe_error
-from console.operations import check_key
 from console.screens.base import ConsoleScreen
 from console.widgets.panels import ErrorPanel, FormField
 
@@ -164,17 +163,17 @@ class FirstRunScreen(ConsoleScreen[None]):
         """Check the key with the API, keep it in the keyring, save the profile, use it."""
         ctx = self.ctx
         try:
-            client = ctx.client_factory(profile, key)
+            connection = ctx.session.connect(profile, key)
             try:
-                await check_key(client)
+                await session.verify(connection)
             except BaseException:
-                await client.aclose()
+                await connection.client.aclose()
                 raise
-            await asyncio.to_thread(credentials.set_key, profile.name, key)
+            await asyncio.to_thread(session.save_key, profile, key)
             settings = ctx.settings.with_profile(profile, make_default=True)
             await asyncio.to_thread(save_settings, settings, ctx.config_path)
             ctx.settings = settings
-            await self.console.use_client(profile, client)
+            await self.console.use_client(profile, connection.client)
         except Exception as error:
             self._not_connected(error)
             return

@@ -233,14 +233,10 @@ class HomeScreen(ConsoleScreen[None]):
     async def retry(self, entry_id: int) -> None:
         """Send entry `entry_id` again with its key, say what the API answered, read the
         journal again."""
-        from console import operations
         from console.api.models import Refund  # loaded by now; not before the first frame
 
-        ctx = self.ctx
         try:
-            sent = await operations.retry(
-                ctx.require_client(), ctx.journal, ctx.profile_name, entry_id, clock=ctx.clock
-            )
+            sent = await self.ctx.operations().retry(entry_id)
         except Exception as error:
             self.show_error(error)
         else:

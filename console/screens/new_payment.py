@@ -11,11 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, LoadingIndicator, Select
 
-from console import money, operations
+from console import money
 from console.api.errors import CardError, InvalidRequestError
 from console.api.models import PaymentCreate, field_errors
 from console.display import local_time
 from console.error_text import describe_error
+from console.outcomes import OperationFailed
 from console.safe_text import KeyInFieldError, refuse_key
 from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
@@ -168,11 +169,8 @@ class NewPaymentScreen(ConsoleScreen[None]):
     async def ask(self, request: PaymentCreate) -> None:
         """Confirm; when an identical payment has an unknown outcome, offer to settle it
         (the journal is read in a thread: a locked journal never freezes the console)."""
-        ctx = self.ctx
         try:
-            earlier = await operations.find_unsettled(
-                ctx.journal, ctx.profile_name, request, clock=ctx.clock
-            )
+            earlier = await self.ctx.operations().find_unsettled(request)
         except Exception as error:
             self.show_error(error)
             return
@@ -185,7 +183,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
             question = ResendConfirmScreen(
                 "Take this payment?",
                 f"{action}\n\nAn identical payment of "
-                f"{local_time(earlier.created_at, ctx.display_tz)} has an unknown outcome. "
+                f"{local_time(earlier.created_at, self.ctx.display_tz)} has an unknown outcome. "
                 "Charge sends it again with its idempotency key: if it went through, the API "
                 "answers with that payment instead of charging twice. "
                 "Press a for a separate, new payment.",
@@ -221,16 +219,9 @@ class NewPaymentScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=SEND, exit_on_error=False)
     async def send(self, request: PaymentCreate, idempotency_key: str | None) -> None:
         """Pay with `idempotency_key` (an unknown attempt's), else a new one."""
-        ctx = self.ctx
         try:
-            sent = await operations.create_payment(
-                ctx.require_client(),
-                ctx.journal,
-                ctx.profile_name,
-                request,
-                clock=ctx.clock,
-                idempotency_key=idempotency_key,
-                new=idempotency_key is None,
+            sent = await self.ctx.operations().create_payment(
+                request, idempotency_key=idempotency_key, new=idempotency_key is None
             )
         except Exception as error:
             self._failed(error)
@@ -246,7 +237,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
     def _failed(self, error: Exception) -> None:
         self._unlock()
         self.query_one(ErrorPanel).show_message(*describe_error(error))
-        cause = error.cause if isinstance(error, operations.OperationFailed) else error
+        cause = error.cause if isinstance(error, OperationFailed) else error
         if isinstance(cause, CardError):
             self.query_one("#source").focus()
         elif isinstance(cause, InvalidRequestError) and cause.param in FIELDS:

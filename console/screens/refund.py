@@ -4,7 +4,7 @@ From the home screen a full refund is `r`, the payment ID, Enter (loads the paym
 pre-fills the amount with what remains), Enter (asks for confirmation), `y`. A partial
 amount is typed over the pre-filled one. Amounts are checked against the currency's
 decimals and the remaining amount before anything is sent; in live mode the merchant
-types the amount again to confirm. Refunds go through `operations.create_refund`, so the
+types the amount again to confirm. Refunds go through `Operations.create_refund`, so the
 journal records them; a refund whose outcome is unknown is re-sent with its idempotency
 key when the merchant confirms it again.
 """
@@ -21,11 +21,12 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label, LoadingIndicator, Static
 
-from console import money, operations
+from console import money
 from console.api.errors import InvalidRequestError, NotFoundError
 from console.api.models import Refund, RefundCreate
 from console.display import local_time, payment_id_error
 from console.error_text import describe_error
+from console.outcomes import OperationFailed
 from console.refunds import RefundFigures, check_refund_amount
 from console.safe_text import one_line
 from console.screens.base import ConsoleScreen
@@ -250,9 +251,7 @@ class RefundScreen(ConsoleScreen[None]):
         ctx = self.ctx
         request = RefundCreate(payment_id=figures.payment.id, amount=amount)
         try:
-            earlier = await operations.find_unsettled(
-                ctx.journal, ctx.profile_name, request, clock=ctx.clock
-            )
+            earlier = await ctx.operations().find_unsettled(request)
         except Exception as error:
             self.show_error(error)
             return
@@ -323,15 +322,8 @@ class RefundScreen(ConsoleScreen[None]):
         try:
             if fresh:
                 figures = RefundFigures.of(*await fetch_payment(self, request.payment_id))
-            sent = await operations.create_refund(
-                ctx.require_client(),
-                ctx.journal,
-                ctx.profile_name,
-                request,
-                clock=ctx.clock,
-                idempotency_key=key,
-                currency=figures.currency,
-                new=key is None,
+            sent = await ctx.operations().create_refund(
+                request, idempotency_key=key, currency=figures.currency, new=key is None
             )
         except Exception as error:
             self._progress(None)
@@ -363,8 +355,8 @@ class RefundScreen(ConsoleScreen[None]):
             self.query_one(ErrorPanel).clear()
 
     def _send_failed(self, error: Exception) -> None:
-        unknown = isinstance(error, operations.OperationFailed) and error.outcome == "unknown"
-        cause = error.cause if isinstance(error, operations.OperationFailed) else error
+        unknown = isinstance(error, OperationFailed) and error.outcome == "unknown"
+        cause = error.cause if isinstance(error, OperationFailed) else error
         title, message = describe_error(error)
         message = message if message.endswith((".", "!", "?")) else f"{message}."
         if unknown:

@@ -2,7 +2,7 @@
 
 Profiles are saved with `config.save_settings` (never a key in the file); keys go to the
 OS keyring through `console.credentials` and are only ever shown masked. Testing a
-connection is `operations.check_key` (the CLI's login and the first run use it too).
+connection is `session.verify` (the CLI's login and the first run use it too).
 Keyring, file and network work runs in async workers (its steps in `settings_io`), which
 then show the outcome. The form on the right is `profile_form.ProfileForm`.
 """
@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Select
 
-from console import credentials
+from console import credentials, session
 from console.config import Profile
 from console.error_text import describe_error
 from console.screens import settings_io
@@ -257,10 +257,10 @@ class SettingsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group=TEST, exit_on_error=False)
     async def test_connection(self, profile: Profile, typed_key: str) -> None:
-        """`operations.check_key` with the form's key (else the stored one); says whether
+        """`session.verify` with the form's key (else the stored one); says whether
         the API accepted it."""
         try:
-            key = await settings_io.stored_key(profile.name, typed_key)
+            key = await settings_io.stored_key(profile, typed_key)
             if key is None:
                 raise credentials.InvalidKeyError(
                     f"No key to test: profile '{profile.name}' has none; paste one under New key"
@@ -339,7 +339,7 @@ class SettingsScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=REMOVE_KEY, exit_on_error=False)
     async def remove_key(self, name: str) -> None:
         try:
-            removed = await asyncio.to_thread(credentials.delete_key, name)
+            removed = await asyncio.to_thread(session.remove_key, name)
         except Exception as error:
             self._failed(error)
             return

@@ -9,35 +9,41 @@ from __future__ import annotations
 
 import asyncio
 
-from console import credentials
+from console import credentials, session
 from console.api.errors import AuthenticationError
 from console.config import Profile, save_settings
 from console.context import ConsoleContext
-from console.operations import check_key
 
 
-async def stored_key(name: str, typed: str = "") -> str | None:
-    """The key typed in the form, else profile `name`'s stored key (None: it has none)."""
-    return typed or await asyncio.to_thread(credentials.get_key, name)
+async def stored_key(profile: Profile, typed: str = "") -> str | None:
+    """The key typed in the form, else the profile's stored key (None: it has none)."""
+    return typed or await asyncio.to_thread(_stored_or_none, profile)
+
+
+def _stored_or_none(profile: Profile) -> str | None:
+    try:
+        return session.stored_key(profile)
+    except session.MissingKeyError:
+        return None
 
 
 async def save_profile(ctx: ConsoleContext, profile: Profile, key: str) -> str | None:
     """Store `key` (if one was typed) and save `profile`; the key to connect it again with
     when it is the profile in use and it changed (None: nothing to reconnect)."""
     if key:
-        await asyncio.to_thread(credentials.set_key, profile.name, key)
+        await asyncio.to_thread(session.save_key, profile, key)
     settings = ctx.settings.with_profile(profile)
     await asyncio.to_thread(save_settings, settings, ctx.config_path)
     ctx.settings = settings
     current = ctx.profile
     if current is not None and current.name == profile.name and (key or current != profile):
-        return await stored_key(profile.name, key)
+        return await stored_key(profile, key)
     return None
 
 
 async def make_default(ctx: ConsoleContext, profile: Profile) -> str:
     """Make `profile` the default; its stored key, to switch to it with."""
-    key = await stored_key(profile.name)
+    key = await stored_key(profile)
     if key is None:
         raise credentials.InvalidKeyError(
             f"Profile '{profile.name}' has no API key yet: paste one under New key "
@@ -50,14 +56,14 @@ async def make_default(ctx: ConsoleContext, profile: Profile) -> str:
 
 
 async def key_accepted(ctx: ConsoleContext, profile: Profile, key: str) -> bool:
-    """`operations.check_key` at `profile`'s base URL: False when the API refuses `key`."""
-    client = ctx.client_factory(profile, key)
+    """`session.verify` at `profile`'s base URL: False when the API refuses `key`."""
+    connection = ctx.session.connect(profile, key)
     try:
-        await check_key(client)
+        await session.verify(connection)
     except AuthenticationError:
         return False
     finally:
-        await client.aclose()
+        await connection.client.aclose()
     return True
 
 
@@ -66,7 +72,7 @@ async def delete_profile(ctx: ConsoleContext, name: str) -> None:
     settings = ctx.settings.without_profile(name)
     await asyncio.to_thread(save_settings, settings, ctx.config_path)
     ctx.settings = settings
-    await asyncio.to_thread(credentials.delete_key, name)
+    await asyncio.to_thread(session.remove_key, name)
 
 
 async def save_theme(ctx: ConsoleContext, theme: str) -> None:

@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from bench.history import fill_journal
-from console import operations
 from console.api.errors import APIConnectionError, CardError
 from console.api.models import PaymentCreate, RefundCreate
+from console.operations import OperationFailed, Operations
 from console.screens.history import HistoryScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.history_table import PAGE_SIZE, HistoryTable
@@ -24,21 +24,21 @@ from tests.tui.helpers import open_screen, text_of, unreachable_client
 async def record_activity(harness: Harness) -> None:
     """Through the console's journal: pay_0001, pay_0002, pay_0003 declined, pay_0004,
     and refunds of pay_0001 and pay_0004."""
-    client, journal, clock = harness.client(), harness.journal, harness.console_clock
+    sandbox = Operations(harness.client(), harness.journal, "sandbox", harness.console_clock)
 
     async def pay(amount: str, source: str = "tok_visa") -> str:
         request = PaymentCreate(amount=Decimal(amount), currency="USD", source=source)
-        sent = await operations.create_payment(client, journal, "sandbox", request, clock=clock)
+        sent = await sandbox.create_payment(request)
         return sent.result.id
 
     async def refund(payment_id: str, amount: str) -> None:
         request = RefundCreate(payment_id=payment_id, amount=Decimal(amount))
-        await operations.create_refund(client, journal, "sandbox", request, clock=clock)
+        await sandbox.create_refund(request)
 
     first = await pay("100.00")
     await pay("25.50")
     await refund(first, "40.00")
-    with pytest.raises(operations.OperationFailed) as declined:
+    with pytest.raises(OperationFailed) as declined:
         await pay("19.99", source="tok_chargeDeclined")
     assert isinstance(declined.value.cause, CardError)
     assert declined.value.outcome == "refused"
@@ -194,10 +194,11 @@ async def test_pages_load_as_the_cursor_nears_the_end(harness: Harness) -> None:
 
 async def test_a_row_without_payment_id_says_so(harness: Harness) -> None:
     request = PaymentCreate(amount=Decimal("5.00"), currency="USD", source="tok_visa")
-    with pytest.raises(operations.OperationFailed) as failed:
-        await operations.create_payment(
-            unreachable_client(), harness.journal, "sandbox", request, clock=harness.console_clock
-        )
+    unreachable = Operations(
+        unreachable_client(), harness.journal, "sandbox", harness.console_clock
+    )
+    with pytest.raises(OperationFailed) as failed:
+        await unreachable.create_payment(request)
     assert isinstance(failed.value.cause, APIConnectionError)
     assert failed.value.outcome == "not_sent"
     async with harness.app().run_test(size=SIZE, notifications=True) as pilot:
