@@ -85,10 +85,6 @@ class ConsoleContext:
         return self.session.profile
 
     @property
-    def client_factory(self) -> ClientFactory:
-        return self.session.client_factory
-
-    @property
     def client(self) -> PaymentsClient | None:
         return self.session.client
 

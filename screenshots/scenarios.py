@@ -24,11 +24,12 @@ from console.api.errors import CardError
 from console.api.models import PaymentCreate, RefundCreate
 from console.app import PaymentsConsoleApp, make_app
 from console.config import Mode, Profile, Settings
-from console.context import ClientFactory, Connector
+from console.context import Connector
 from console.journal import Journal
 from console.operations import OperationFailed
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
+from console.session import ClientFactory
 
 SIZE = (100, 30)
 START = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)

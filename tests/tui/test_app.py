@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label
 from console.api import errors
 from console.app import PaymentsConsoleApp, make_app, styles_dir, stylesheets
 from console.config import ConfigError, Profile, Settings
-from console.context import NotConnectedError, Services
+from console.context import Services
 from console.error_text import describe_error
 from console.screens import registry
 from console.screens.find_payment import FindPaymentScreen
@@ -24,6 +24,7 @@ from console.screens.first_run import FirstRunScreen
 from console.screens.help import HelpScreen
 from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen
+from console.session import NotConnectedError
 from screenshots.scenarios import SIZE, Harness, profile, settle, take_payment
 
 
