@@ -79,13 +79,13 @@ class BackgroundSandbox:
         with contextlib.suppress(OSError):
             if process.stdin is not None:
                 process.stdin.close()
-        if process.poll() is None:
-            process.terminate()
+        for stop in (process.terminate, process.kill):  # if closing stdin was not enough
             try:
                 process.wait(STOP_TIMEOUT_SECONDS)
+                break
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                stop()
+        process.wait()
         self._close_socket()
 
 

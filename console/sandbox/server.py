@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -169,7 +170,8 @@ class StopSignal:
         with self._lock:
             self._requested = True
             if self._loop is not None and self._event is not None:
-                self._loop.call_soon_threadsafe(self._event.set)
+                with contextlib.suppress(RuntimeError):  # the loop ended: it is stopped
+                    self._loop.call_soon_threadsafe(self._event.set)
 
 
 async def serve(server: uvicorn.Server, sock: socket.socket, stop: StopSignal) -> None:
