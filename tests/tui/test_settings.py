@@ -14,6 +14,7 @@ from textual.widgets import Input, OptionList, Select
 from console import credentials
 from console.app import PaymentsConsoleApp
 from console.config import Profile, load_settings
+from console.screens.confirm import ConfirmScreen
 from console.screens.settings import SettingsScreen
 from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import BASE_URL, SIZE, Harness, settle
@@ -209,3 +210,23 @@ async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
         problem = text_of(screen, "#settings-problem")
         assert problem.startswith("No keyring\nNo usable OS keyring")
         assert "PAYMENTS_API_KEY" in problem
+
+
+async def test_the_buttons_run_the_screens_actions(console: Console) -> None:
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await pilot.click("#settings-test")
+        await settle(pilot)
+        assert text_of(screen, "#settings-status").startswith("Connection OK:")
+        await pilot.press("ctrl+n", *"staging")
+        await fill(pilot, "#profile-base-url", "https://staging.example.com")
+        await pilot.click("#settings-delete")  # greyed out: a new profile is not saved yet
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.click("#settings-save")
+        await settle(pilot)
+        assert text_of(screen, "#settings-status").startswith("Saved profile 'staging'")
+        await pilot.click("#settings-delete")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+    assert "staging" in load_settings(console.config_path).profiles
