@@ -13,7 +13,8 @@ and so the API, it was sent to. The day's figures are always one profile's.
 The package, by part: `schema` (table, indexes, versions and migrations), `rows` (how an
 entry is written and read back), `writes`, `queries` and `filters` (the history's
 filter language), `daily` (the day's figures, summed in SQL; their types are
-`console.figures`), `export` (CSV) and `sqlite` (the `Journal` class, built from them).
+`console.figures`), `export` (CSV), `batches` (CSV batches: their files and runners, and
+why their rows failed) and `sqlite` (the `Journal` class, built from them).
 A second backend (a shared PostgreSQL journal) would be another class with the same
 public methods, reusing `rows`, `filters` and `console.figures`.
 """
@@ -25,6 +26,8 @@ from console.entries import STATUSES as STATUSES
 from console.entries import JournalEntry as JournalEntry
 from console.entries import Kind as Kind
 from console.entries import Status as Status
+from console.journal.batches import BatchRecord as BatchRecord
+from console.journal.batches import RowOutcome as RowOutcome
 from console.journal.export import CSV_HEADER as CSV_HEADER
 from console.journal.queries import RESEND_WINDOW as RESEND_WINDOW
 from console.journal.sqlite import Journal as Journal

@@ -4,12 +4,14 @@ A journal written by an older release is migrated in place when it is opened: ea
 of `MIGRATIONS` takes a journal of the version before to its own, all in one write
 transaction, so another process opening it meanwhile waits, and a step that fails
 leaves the file as it was. Each version is tested with a file that release wrote
-(`tests/fixtures/journal-v1.sqlite3`, `journal-v2.sqlite3`).
+(`tests/fixtures/journal-v1.sqlite3`, `journal-v2.sqlite3`, `journal-v3.sqlite3`).
 
 - v1: the table.
 - v2: `owner` (the process sending a pending entry) and `reported`.
 - v3: `amount_minor` (the amount as an integer of minor units, filled in for every
   existing entry) and the index the day's figures are summed over.
+- v4: `batches` (a CSV batch: its file, profile and runner) and `batch_rows` (why a row's
+  operation failed: refused, or never sent), beside the operations; see `batches`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from console.journal.rows import minor_units
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS operations (
@@ -43,6 +45,30 @@ CREATE TABLE IF NOT EXISTS operations (
     amount_minor INTEGER
 )
 """
+
+BATCH_TABLES = (
+    """CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT,
+    owner TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS batches_path ON batches (path, profile)",
+    """CREATE TABLE IF NOT EXISTS batch_rows (
+    batch_id TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    entry_id INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('refused', 'not_sent')),
+    PRIMARY KEY (batch_id, line)
+) WITHOUT ROWID""",
+)
+"""Tables and their index (v4), created with the journal or by the migration."""
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS operations_payment_id ON operations (payment_id, id)",
@@ -108,6 +134,7 @@ MIGRATIONS: dict[int, Step] = {
         "ALTER TABLE operations ADD COLUMN reported INTEGER NOT NULL DEFAULT 1",
     ),
     3: _add_minor_units,
+    4: _statements(*BATCH_TABLES),
 }
 """Version -> the step that takes a journal of the version before to it."""
 
@@ -130,9 +157,8 @@ def migrate(db: sqlite3.Connection) -> None:
         if exists:
             for step in range(max(found, 1) + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[step](db)
-        db.execute(TABLE)
-        for index in INDEXES:
-            db.execute(index)
+        for statement in (TABLE, *BATCH_TABLES, *INDEXES):
+            db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         db.execute("ROLLBACK")

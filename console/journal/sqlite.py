@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from console.journal.batches import Batches
 from console.journal.daily import Daily
 from console.journal.export import Export
 from console.journal.queries import Queries
@@ -15,10 +16,11 @@ def default_journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
 
 
-class Journal(Writes, Queries, Daily, Export):
+class Journal(Writes, Queries, Daily, Export, Batches):
     """A SQLite journal of operations; safe to share between threads.
 
     `Journal(path, busy_timeout_ms=5000)`; the file is created, or migrated in place
     (`console.journal.schema`), when it is opened. Writing: `writes`; reading and the
-    history's pages: `queries`; the day's figures: `daily`; the CSV export: `export`.
+    history's pages: `queries`; the day's figures: `daily`; the CSV export: `export`;
+    CSV batches: `batches`.
     """

@@ -7,6 +7,12 @@ refunded (12:05), JPY 1000 and KWD 1.234 paid, USD 20.00 declined, USD 30.00 unk
 USD 40.00 pending (owned by a process long gone), a JPY 500 refund unknown, a USD 1.00
 refund without a currency (its payment unknown to the journal), USD 7.00 paid the day
 before at 23:00; and on profile "other", USD 99.00 paid at 12:00.
+
+journal-v3.sqlite3 was written by the v3 journal (commit 434b81b, before v4's batch
+tables) on profile "shop", 2026-12-01 12:00 UTC: USD 10.00 paid (pay_v3usd), a refund
+of 2.50 of it succeeded and one of 1.00 unknown, sent as rows 2 and 3 of batch
+abab...ab (keys batch-abab...ab-2 and -3), USD 20.00 declined; on profile "other", JPY
+1000 paid.
 """
 
 from __future__ import annotations
@@ -41,19 +47,26 @@ def _version_and_columns(path: Path) -> tuple[int, list[str]]:
     return version, columns
 
 
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows}
+
+
 def _indexes(path: Path) -> set[str]:
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
-    return {name for (name,) in rows if name.startswith("operations_")}
+    return {name for (name,) in rows if name.startswith(("operations_", "batches_"))}
 
 
 def test_a_new_journal_is_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     Journal(path).close()
     version, columns = _version_and_columns(path)
-    assert version == schema.SCHEMA_VERSION == 3
+    assert version == schema.SCHEMA_VERSION == 4
     assert columns[-3:] == ["owner", "reported", "amount_minor"]
     assert "operations_figures" in _indexes(path)
+    assert _tables(path) == {"operations", "batches", "batch_rows"}
 
 
 def test_the_fixtures_are_the_versions_they_are_named_after() -> None:
@@ -62,6 +75,11 @@ def test_the_fixtures_are_the_versions_they_are_named_after() -> None:
         2,
         _version_and_columns(FIXTURES / "journal-v1.sqlite3")[1] + ["owner", "reported"],
     )
+    assert _version_and_columns(FIXTURES / "journal-v3.sqlite3") == (
+        3,
+        _version_and_columns(FIXTURES / "journal-v2.sqlite3")[1] + ["amount_minor"],
+    )
+    assert _tables(FIXTURES / "journal-v3.sqlite3") == {"operations"}
 
 
 def test_a_v1_journal_is_migrated_in_place(tmp_path: Path) -> None:
@@ -142,6 +160,25 @@ def test_a_v2_journal_is_migrated_in_place_with_its_amounts_in_minor_units(
         "k-other": 9900,
     }
     assert _version_and_columns(path)[0] == schema.SCHEMA_VERSION
+    assert _indexes(path) == _indexes_of_a_new_journal(tmp_path)
+
+
+def test_a_v3_journal_gets_the_batch_tables_and_its_batch_rows_are_found_by_key(
+    tmp_path: Path,
+) -> None:
+    path = _copy("journal-v3.sqlite3", tmp_path)
+    with sqlite3.connect(path) as db:
+        before = db.execute("SELECT * FROM operations ORDER BY id").fetchall()
+    batch = "ab" * 16
+    with Journal(path) as journal:
+        assert [e.status for e in journal.row_entries(f"batch-{batch}-2", "shop")] == ["succeeded"]
+        assert journal.batch_counts(batch) == {"succeeded": 1, "unknown": 1}
+        assert journal.row_failure(batch, 3) is None
+        assert journal.unfinished_batches("/any/file.csv", "shop") == []
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT * FROM operations ORDER BY id").fetchall() == before
+    assert _version_and_columns(path)[0] == schema.SCHEMA_VERSION
+    assert _tables(path) == {"operations", "batches", "batch_rows"}
     assert _indexes(path) == _indexes_of_a_new_journal(tmp_path)
 
 
