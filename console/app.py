@@ -23,20 +23,14 @@ from textual.screen import Screen
 
 import console
 from console.clock import Clock, utc_now
-from console.context import (
-    ClientFactory,
-    Connector,
-    ConsoleContext,
-    Loader,
-    Services,
-    default_client_factory,
-)
+from console.context import Connector, ConsoleContext, Loader, Opening, Services
 from console.error_text import describe_error
 from console.safe_text import for_terminal, one_line
 from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.home import HomeScreen
 from console.screens.registry import ACTIONS
+from console.session import ClientFactory, default_client_factory
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -86,10 +80,11 @@ class PaymentsConsoleApp(App[None]):
         load: Callable[[], ConsoleContext] | None = None,
         connect: Connector | None = None,
         sandbox: Connector | None = None,
+        opening: Opening | None = None,
         cursor_blink: bool = True,
     ) -> None:
         """Either `ctx`, or `load`: called in a thread after the first frame, it returns
-        the context; meanwhile the console shows that it is opening."""
+        the context; meanwhile the console says it is opening (on `opening`, if known)."""
         super().__init__()
         self._quit_asked_at = float("-inf")
         if (ctx is None) == (load is None):
@@ -101,6 +96,8 @@ class PaymentsConsoleApp(App[None]):
         """Why `load` failed; the app then exits at once (with return code 1)."""
         self.connect_on_start = connect
         self.sandbox = sandbox
+        self.opening = opening
+        self._loaded = asyncio.Event()
         if ctx is not None:
             self._apply_settings(ctx)
 
@@ -114,6 +111,12 @@ class PaymentsConsoleApp(App[None]):
     @property
     def loaded(self) -> bool:
         return self._ctx is not None
+
+    async def until_loaded(self) -> ConsoleContext:
+        """The context, once the loader is done (at once if it is)."""
+        if self._ctx is None:
+            await self._loaded.wait()
+        return self.ctx
 
     def _apply_settings(self, ctx: ConsoleContext) -> None:
         if ctx.settings.theme in self.available_themes:
@@ -175,6 +178,7 @@ class PaymentsConsoleApp(App[None]):
         try:
             ctx = await asyncio.to_thread(load)
             self._ctx = ctx
+            self._loaded.set()
             self._apply_settings(ctx)
             self.profile_revision += 1
             self.refresh_bindings()
@@ -237,6 +241,8 @@ class PaymentsConsoleApp(App[None]):
         shown = type(self._current())
         if registry.OPENS.get(action) == f"{shown.__module__}:{shown.__qualname__}":
             return False
+        if not self.loaded and action in registry.EARLY and self.opening is not None:
+            return True
         if action in registry.NEEDS_CONTEXT and not self.loaded:
             return None
         if action in registry.NEEDS_CLIENT and self.ctx.client is None:
@@ -348,6 +354,7 @@ def make_app(
     client_factory: ClientFactory = default_client_factory,
     connect: Connector | None = None,
     sandbox: Connector | None = None,
+    opening: Opening | None = None,
     display_tz: tzinfo | None = None,
     cursor_blink: bool = True,
 ) -> PaymentsConsoleApp:
@@ -358,9 +365,8 @@ def make_app(
     console is opening until it is done.
 
     `client`/`profile` may be None: with `connect`, the app obtains them after its
-    first frame (how `--sandbox` starts its server without delaying the UI); with
-    neither, the first-run screen asks for the local sandbox (`sandbox`) or a base
-    URL and key.
+    first frame; with neither, the first-run screen asks for the local sandbox
+    (`sandbox`) or a base URL and key.
     """
 
     def context(services: Services) -> ConsoleContext:
@@ -389,5 +395,5 @@ def make_app(
         return context(loader())
 
     return PaymentsConsoleApp(
-        load=load, connect=connect, sandbox=sandbox, cursor_blink=cursor_blink
+        load=load, connect=connect, sandbox=sandbox, opening=opening, cursor_blink=cursor_blink
     )

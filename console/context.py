@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.clock import Clock, utc_now
+from console.modes import Mode
 from console.session import ClientFactory as ClientFactory
 from console.session import Connection, Session
 from console.session import NotConnectedError as NotConnectedError
@@ -38,6 +39,17 @@ class Services:
     journal: Journal
     profile: Profile | None = None
     client: PaymentsClient | None = None
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the console knows of its profile before the loader is done (`--sandbox`
+    knows it from the command line): the header shows it from the first frame, and a
+    screen that asks nothing else of the context (the new-payment form) opens at once."""
+
+    profile_name: str
+    mode: Mode
+    currency: str = "USD"
 
 
 Loader = Callable[[], Services]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.commands.exits import EXIT_OK, PROG, Failure
+from console.context import Opening
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from console.context import Services
     from console.journal import Journal
     from console.sandbox.background import BackgroundSandbox
+
+
+_SANDBOX_OPENING = Opening("sandbox", "sandbox")
+"""The profile `--sandbox` opens on, known before anything is loaded."""
 
 
 def open_console(args: argparse.Namespace) -> int:
@@ -50,7 +55,8 @@ def _sandbox_connection(sandbox: BackgroundSandbox) -> tuple[Profile, PaymentsCl
     from console.config import Profile
     from console.session import default_client_factory
 
-    profile = Profile(name="sandbox", base_url=sandbox.base_url, mode="sandbox")
+    opening = _SANDBOX_OPENING
+    profile = Profile(name=opening.profile_name, base_url=sandbox.base_url, mode=opening.mode)
     return profile, default_client_factory(profile, sandbox.api_key)
 
 
@@ -129,6 +135,7 @@ def _run_console(args: argparse.Namespace, sandboxes: list[BackgroundSandbox]) -
 
     app = make_app(
         loader=load,
+        opening=_SANDBOX_OPENING if args.sandbox else None,
         clock=utc_now,
         config_path=args.config,
         connect=sandbox_answers if args.sandbox else None,

@@ -19,7 +19,7 @@ from console.widgets.header import ConsoleHeader
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
     from console.config import Profile
-    from console.context import Connector, ConsoleContext
+    from console.context import Connector, ConsoleContext, Opening
 
 ResultT = TypeVar("ResultT")
 
@@ -29,12 +29,16 @@ class ConsoleApp(Protocol):
 
     sandbox: Connector | None
     """Starts the local sandbox (the first run's choice), when the console has one."""
+    opening: Opening | None
+    """The profile the console opens on, when known before the context is loaded."""
 
     @property
     def ctx(self) -> ConsoleContext: ...
 
     @property
     def loaded(self) -> bool: ...
+
+    async def until_loaded(self) -> ConsoleContext: ...
 
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None: ...
 
@@ -88,7 +92,9 @@ class ConsoleScreen(Screen[ResultT]):
         console = self.console
         profile = console.ctx.profile if console.loaded else None
         header = self.query_one(ConsoleHeader)
-        if not console.loaded:
+        if not console.loaded and console.opening is not None:
+            header.show(console.opening.profile_name, console.opening.mode)
+        elif not console.loaded:
             header.opening()
         elif profile is None:
             header.not_connected()

@@ -49,6 +49,9 @@ class Action:
     """Greyed out until a profile is connected."""
     needs_context: bool = False
     """Greyed out while the console is opening (settings and journal not loaded yet)."""
+    early: bool = False
+    """Opens while the console is opening on a known profile (`--sandbox`): its screen
+    waits for the context only when it first needs it (`ConsoleApp.until_loaded`)."""
     single_letter: bool = False
     """Bound to a printable key: it stands aside while a text field has focus."""
     show: bool = True
@@ -158,6 +161,7 @@ SINGLE_LETTER = frozenset(row.action for row in ACTIONS if row.single_letter)
 NEEDS_CLIENT = frozenset(row.action for row in ACTIONS if row.needs_client)
 """Actions shown greyed out until a profile is connected."""
 NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
+EARLY = frozenset(row.action for row in ACTIONS if row.early)
 """Actions shown greyed out while the console is opening (its context not loaded yet)."""
 LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
 """Actions that open another screen: greyed out while a payment or refund is being sent."""
