@@ -16,10 +16,7 @@ from typing import TYPE_CHECKING
 
 from console.clock import Clock, utc_now
 from console.modes import Mode
-from console.session import ClientFactory as ClientFactory
-from console.session import Connection, Session
-from console.session import NotConnectedError as NotConnectedError
-from console.session import default_client_factory as default_client_factory
+from console.session import ClientFactory, Connection, Session
 
 if TYPE_CHECKING:
     from console.api.client import PaymentsClient
