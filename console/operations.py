@@ -288,6 +288,7 @@ class Operations:
                     now=self.clock(),
                     error=error,
                     payment_id=exc.payment_id if isinstance(exc, CardError) else None,
+                    response=_declined(exc),
                 )
                 if not isinstance(exc, Exception):
                     raise
@@ -316,6 +317,14 @@ class Operations:
         except (sqlite3.Error, OSError) as exc:
             return str(JournalWriteError(self.journal.path, f"the result of entry {entry_id}", exc))
         return None
+
+
+def _declined(exc: BaseException) -> dict[str, Any] | None:
+    """A declined card's answer, as the journal keeps it (its reason and decline code)."""
+    if not isinstance(exc, CardError):
+        return None
+    answer = {"error": exc.message, "code": exc.code, "decline_code": exc.decline_code}
+    return {name: value for name, value in answer.items() if value is not None}
 
 
 def _kind_and_wire(request: PaymentCreate | RefundCreate) -> tuple[Kind, dict[str, Any]]:

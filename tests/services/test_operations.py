@@ -146,7 +146,7 @@ async def test_a_decline_is_failed_with_its_payment(
     assert entry.status == "failed"
     assert entry.error == str(decline)
     assert entry.payment_id == decline.payment_id is not None
-    assert entry.response is None
+    assert entry.decline_code == decline.decline_code == "generic_decline"
 
 
 async def test_refunds_record_the_payment_and_currency(
