@@ -37,6 +37,13 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def exports_dir() -> Path:
+    """Where files the merchant asks for (a CSV export, a receipt) go unless another path is
+    named: the downloads directory when there is one, else `exports` in the data dir."""
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else data_dir() / "exports"
+
+
 def directory_problem(path: Path, *, writable: bool = True) -> str | None:
     """Why the directory that holds `path` cannot be made (or, if `writable`, written),
     or None.
