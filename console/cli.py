@@ -171,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     refund.add_argument("--amount", help="partial amount (default: everything not yet refunded)")
     _idempotency_options(refund)
     _json_option(refund)
+
+    from console.commands import history as history_command  # import-light: argparse only
+
+    history = command(
+        "history", "list the journal's operations, or write them to CSV", history_command.history
+    )
+    history_command.add_arguments(history)
     return parser
 
 

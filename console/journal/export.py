@@ -1,5 +1,10 @@
-"""The history as a CSV file: the entries a filter matches, newest first, made safe for
-terminals and spreadsheets."""
+"""The history as a CSV file or a list: the entries a selection matches, newest first.
+
+A `Selection` is the history's filter text and profile, plus what the command line adds
+(one status, a first moment, how many). The CSV file has every column a merchant
+reconciles with, the request's description and source and a decline's code included,
+made safe for terminals and spreadsheets.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +13,93 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from console.entries import JournalEntry, Status
+from console.journal import rows
 from console.journal.connection import Connected
 from console.journal.filters import where
 from console.safe_text import for_terminal
 
-CSV_HEADER = (
-    "id",
-    "created_at",
-    "updated_at",
-    "kind",
-    "status",
-    "profile",
-    "payment_id",
-    "object_id",
-    "amount",
-    "currency",
-    "idempotency_key",
-    "error",
-)
+_CSV_COLUMNS = {
+    "id": "id",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "kind": "kind",
+    "status": "status",
+    "profile": "profile",
+    "payment_id": "payment_id",
+    "object_id": "object_id",
+    "amount": "amount",
+    "currency": "currency",
+    "description": "json_extract(request, '$.description')",
+    "source": "json_extract(request, '$.source')",
+    "idempotency_key": "idempotency_key",
+    "error": "error",
+    "decline_code": "CASE status WHEN 'failed' THEN json_extract(response, '$.decline_code') END",
+}
+"""Each CSV column, and the SQL that reads it (the description and source are in the
+request, a decline's code in the API's answer: `JournalEntry`'s properties of the same
+names)."""
+
+CSV_HEADER = tuple(_CSV_COLUMNS)
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The entries `filter_text` matches (the history's filter language), of `profile`
+    (None: every profile's), with `status`, recorded at or after `since`; the newest
+    `limit` of them (None: all)."""
+
+    filter_text: str = ""
+    profile: str | None = None
+    status: Status | None = None
+    since: datetime | None = None
+    limit: int | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The WHERE, ORDER BY and LIMIT of the selection, and its parameters."""
+        clause, params = where(self.filter_text, self.profile)
+        more: list[str] = []
+        if self.status is not None:
+            more.append("status = ?")
+            params.append(self.status)
+        if self.since is not None:
+            more.append("created_at >= ?")
+            params.append(rows.timestamp(self.since))
+        if more:
+            clause += (" AND " if clause else " WHERE ") + " AND ".join(more)
+        clause += " ORDER BY id DESC"
+        if self.limit is not None:
+            clause += " LIMIT ?"
+            params.append(max(0, self.limit))
+        return clause, params
+
+
 class Export(Connected):
     def export_csv(self, filter_text: str, path: str | Path, *, profile: str | None = None) -> int:
-        """Write the matching entries (newest first) to a CSV file; returns the row count.
+        """Write the entries `filter_text` matches (newest first) to a CSV file; returns
+        the row count."""
+        return self.write_csv(Selection(filter_text, profile), path)
+
+    def selected(self, selection: Selection) -> list[JournalEntry]:
+        """The entries of `selection`, newest first."""
+        return self._select(*selection.sql())
+
+    def write_csv(self, selection: Selection, path: str | Path) -> int:
+        """Write the entries of `selection` to a CSV file; returns the row count.
 
         Rows are streamed from a separate read cursor, so memory stays flat; the file
         appears complete or not at all (written beside it, then renamed).
         """
-        clause, params = where(filter_text, profile)
-        query = f"SELECT {', '.join(CSV_HEADER)} FROM operations{clause} ORDER BY id DESC"  # noqa: S608
+        tail, params = selection.sql()
+        columns = ", ".join(_CSV_COLUMNS.values())
+        query = f"SELECT {columns} FROM operations{tail}"  # noqa: S608 - fixed text
         target = Path(path)
         reader = sqlite3.connect(self.path) if str(self.path) != ":memory:" else None
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
