@@ -148,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--base-url", metavar="URL", help="the API's base URL (new profiles)")
     login.add_argument("--mode", choices=MODES, help="sandbox, test or live (default: inferred)")
+    login.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="look up and export only, never pay or refund (default: keep the profile's)",
+    )
 
     command("logout", "delete the profile's API key from the keyring", _lazy("profiles", "logout"))
     command(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,9 +36,9 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from console import money
 from console.modes import MODES, Mode
 from console.paths import data_dir, default_config_path, os_error_problem
+from console.profile import Profile, refuse_secrets
 from console.wire.base_url import check_base_url as check_base_url
 from console.wire.models import describe
 
@@ -64,10 +64,12 @@ __all__ = [
 ENV_PREFIX = "PAYMENTS_CONSOLE_"
 DEFAULT_THEME = "textual-dark"
 
-_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_SECRET_WORDS = ("key", "secret", "token", "password", "credential", "authorization")
 _PROFILES_EXAMPLE = '{"shop": {"base_url": "https://api.example.com/v1", "mode": "live"}}'
 _FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
+
+
+_KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*[a-z0-9_]{1,30}")
+"""A key as Textual names it: 'n', 'ctrl+n', 'f2', 'question_mark', 'shift+tab'."""
 
 
 class ConfigError(Exception):
@@ -81,55 +83,6 @@ class UnknownProfileError(ConfigError):
 class SettingsWriteError(ConfigError, OSError):
     """The settings file could not be written (a full disk, a directory that is not
     writable...); `str()` says what to do. An OSError too, for callers that catch one."""
-
-
-def _refuse_secrets(data: Any, where: str) -> None:
-    if not isinstance(data, dict):
-        return
-    for name in data:
-        if any(word in str(name).lower() for word in _SECRET_WORDS):
-            raise ValueError(
-                f"'{name}' is not allowed in {where}: API keys live in the OS keyring "
-                "(payments-console login), never in the config file"
-            )
-
-
-class Profile(BaseModel):
-    """Where to reach an API and how to present it. `name` is the key in `profiles`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    name: str
-    base_url: str
-    mode: Mode
-    timeout: float = Field(default=10.0, gt=0, le=300)
-    currency: str = "USD"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_secret(cls, data: Any) -> Any:
-        _refuse_secrets(data, "a profile")
-        return data
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _PROFILE_NAME.match(value):
-            raise ValueError(
-                "a profile name is 1 to 64 letters, digits, '.', '_' or '-', "
-                "starting with a letter or digit"
-            )
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, value: str) -> str:
-        return check_base_url(value)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return money.normalize_currency(value)
 
 
 # The file load_settings is reading; a context variable so BaseSettings' source
@@ -159,6 +112,25 @@ class Settings(BaseSettings):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     default_profile: str | None = None
     theme: str = DEFAULT_THEME
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id to key(s), e.g. {"new_payment": "ctrl+n"}; the console checks the ids
+    and that no key is given to two actions (`console.screens.registry.check_keymap`)."""
+
+    @field_validator("keymap")
+    @classmethod
+    def _keys(cls, keymap: dict[str, str]) -> dict[str, str]:
+        """Each value is one key or a comma-separated list, as Textual names keys."""
+        for action, keys in keymap.items():
+            names = [name.strip() for name in keys.split(",")]
+            if not all(names) or any(not _KEY_NAME.fullmatch(name) for name in names):
+                raise ValueError(
+                    f"keymap.{action} = {keys!r}: name one key or several separated by "
+                    "commas, as Textual does (e.g. 'ctrl+n', 'f2', 'n,ctrl+n')"
+                )
+        return {
+            action: ",".join(name.strip() for name in keys.split(","))
+            for action, keys in keymap.items()
+        }
 
     @classmethod
     def settings_customise_sources(
@@ -177,13 +149,13 @@ class Settings(BaseSettings):
         """Refuse secrets; give each profile its table name as `name`."""
         if not isinstance(data, dict):
             return data
-        _refuse_secrets(data, "the settings")
+        refuse_secrets(data, "the settings")
         profiles = data.get("profiles")
         if isinstance(profiles, dict):
             named: dict[str, Any] = {}
             for name, profile in profiles.items():
                 if isinstance(profile, dict):
-                    _refuse_secrets(profile, f"profile '{name}'")
+                    refuse_secrets(profile, f"profile '{name}'")
                     profile = {"name": name, **profile}
                 elif isinstance(profile, Profile) and profile.name != name:
                     raise ValueError(f"profile '{profile.name}' is filed under '{name}'")
@@ -248,6 +220,8 @@ class Settings(BaseSettings):
         if self.default_profile is not None:
             data["default_profile"] = self.default_profile
         data["theme"] = self.theme
+        if self.keymap:
+            data["keymap"] = dict(self.keymap)
         data["profiles"] = {
             name: profile.model_dump(exclude={"name"}) for name, profile in self.profiles.items()
         }
@@ -353,7 +327,7 @@ def saving_settings(settings: Settings, path: Path | None = None) -> Iterator[Pa
             data.pop(field, None)
             if field in on_disk:
                 data[field] = on_disk[field]
-    _refuse_secrets(data, "the settings")
+    refuse_secrets(data, "the settings")
     try:
         temp = _write_temporary(data, path)
     except OSError as exc:

@@ -28,14 +28,23 @@ def settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
-def connection(args: argparse.Namespace, profile: Profile | None = None) -> Connection:
+def connection(
+    args: argparse.Namespace, profile: Profile | None = None, *, moves_money: bool = False
+) -> Connection:
     """The chosen profile (or `profile`) connected with its stored key; a missing key, a
-    keyring that cannot be used or a profile the client refuses is a `Failure`, and a key
-    of another mode than the profile's a warning."""
+    keyring that cannot be used, a profile the client refuses, or (`moves_money`) a
+    read-only profile is a `Failure` (before anything is journaled or sent), and a key of
+    another mode than the profile's a warning."""
     from console import credentials, session
+    from console.profile import ReadOnlyProfileError, require_writable
 
     if profile is None:
         profile = settings(args).get_profile(args.profile)
+    try:
+        if moves_money:
+            require_writable(profile)
+    except ReadOnlyProfileError as exc:
+        raise Failure(str(exc)) from None
     try:
         connected = session.connect(profile)
     except session.MissingKeyError:

@@ -33,7 +33,7 @@ _Result = TypeVar("_Result", Payment, Refund)
 
 def pay(args: argparse.Namespace) -> int:
     _data_fields(("--source", args.source), ("--description", args.description))
-    connection = common.connection(args)
+    connection = common.connection(args, moves_money=True)
     profile = connection.profile
     try:
         currency = money.normalize_currency(args.currency or profile.currency)
@@ -74,7 +74,7 @@ def refund(args: argparse.Namespace) -> int:
     if not args.payment_id.strip():
         raise Failure("PAYMENT_ID is required (pay_...)")
     _data_fields(("PAYMENT_ID", args.payment_id))
-    connection = common.connection(args)
+    connection = common.connection(args, moves_money=True)
     given_key = _check_idempotency_key(args.idempotency_key)
 
     def retry_argv(idempotency_key: str) -> list[str]:

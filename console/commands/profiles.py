@@ -49,6 +49,7 @@ def login(args: argparse.Namespace) -> int:
                 "name": name,
                 "base_url": base_url or (existing.base_url if existing else ""),
                 "mode": mode,
+                **({} if args.read_only is None else {"read_only": args.read_only}),
             }
         )
     except ValidationError as exc:
@@ -79,7 +80,8 @@ def login(args: argparse.Namespace) -> int:
                 session.save_key(profile, key)
             except credentials.KeyringUnavailableError as exc:
                 raise Failure(str(exc)) from None
-    where = f"profile '{profile.name}' ({profile.mode} mode, {profile.base_url})"
+    read_only = ", read-only" if profile.read_only else ""
+    where = f"profile '{profile.name}' ({profile.mode} mode{read_only}, {profile.base_url})"
     if no_keyring is None:
         print(
             f"Logged in: {where}; key {credentials.mask(key)} stored in the OS keyring; "
@@ -174,7 +176,10 @@ def status(args: argparse.Namespace) -> int:
         else:
             origin = "PAYMENTS_API_KEY" if source == "env" else "keyring"
             shown = f"{credentials.mask(key)} ({origin})"
-        print(f"{marker} {name:<{width}}  {profile.mode:<7}  {profile.base_url}  {shown}")
+        read_only = "  read-only" if profile.read_only else ""
+        print(
+            f"{marker} {name:<{width}}  {profile.mode:<7}  {profile.base_url}  {shown}{read_only}"
+        )
         warning = key and credentials.mode_warning(key, profile.mode, name)
         if warning:
             warn(warning)

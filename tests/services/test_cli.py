@@ -407,3 +407,19 @@ def test_an_empty_id_is_a_usage_error_not_a_traceback(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "required" in err
+
+
+def test_a_read_only_profile_never_pays_or_refunds(cli: Runner, server: SandboxServer) -> None:
+    login = cli("login", "--profile", "audit", "--base-url", server.base_url, "--read-only",
+                stdin=server.api_key)  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert "read-only" in login.stdout
+    assert "read-only" in cli.ok("status")
+    for command in (["pay", "--amount", "1.00", "--source", "tok_visa"], ["refund", "pay_1"]):
+        one_line_error(cli(*command, "--profile", "audit"), 2, "Profile 'audit' is read-only")
+    assert not default_journal_path().exists()  # nothing journaled, nothing sent
+    one_line_error(cli("get", "pay_doesnotexist", "--profile", "audit"), 1, "Payment not found")
+    # login --no-read-only makes it a profile that pays again.
+    again = cli("login", "--profile", "audit", "--no-read-only", stdin=server.api_key)
+    assert again.returncode == 0, again.stderr
+    assert "read-only" not in cli.ok("status")

@@ -231,3 +231,24 @@ def test_a_config_file_that_is_not_utf8_is_a_config_error() -> None:
     path.write_bytes(b"\xff\xfe[profiles]\n")
     with pytest.raises(ConfigError, match="is not valid TOML"):
         config.read_config_file(path)
+
+
+def test_read_only_and_the_keymap_round_trip() -> None:
+    audit = SHOP.model_copy(update={"name": "audit", "read_only": True})
+    settings = Settings(keymap={"new_payment": "ctrl+n", "history": " f3 , h "}).with_profile(
+        audit
+    )
+    path = save_settings(settings)
+    text = path.read_text()
+    assert "read_only = true" in text and "[keymap]" in text
+    loaded = load_settings()
+    assert loaded.profiles["audit"].read_only is True
+    assert loaded.keymap == {"new_payment": "ctrl+n", "history": "f3,h"}
+    assert Profile(name="x", base_url="https://a.example/v1", mode="test").read_only is False
+
+
+@pytest.mark.parametrize("keys", ["", "ctrl+", "ctrl n", "f3,,h", "Ä"])
+def test_a_keymap_entry_that_names_no_key_is_refused_naming_it(keys: str) -> None:
+    write(default_config_path(), {"keymap": {"new_payment": keys}})
+    with pytest.raises(ConfigError, match=r"keymap\.new_payment"):
+        load_settings()

@@ -23,6 +23,7 @@ CORE_MODULES = [
     "console.figures",
     "console.error_text",
     "console.processes",
+    "console.profile",
     "console.refunds",
     "console.safe_text",
     "console.commands.exits",
