@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "history", "list the journal's operations, or write them to CSV", history_command.history
     )
     history_command.add_arguments(history)
+    import_module("console.commands.batch_options").add_batch(command, common)
     return parser
 
 

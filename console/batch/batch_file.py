@@ -1,15 +1,17 @@
 """A batch file read row by row, in file order: typed rows, and problems in their place.
 
 Streamed, never loaded whole: a 50,000-row file costs what a 1,000-row one does, but for
-one 16-byte fingerprint a row (a row that repeats an earlier one is a problem).
+one 16-byte fingerprint a row (a row that repeats an earlier one is a problem), kept in
+`seen`: a dict by default, or a store on disk (`worktable.WorkTable.seen`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from console.batch.csv_file import CsvFile, Dialect, Record
 from console.batch.problems import Problem
@@ -24,6 +26,14 @@ from console.batch.rows import (
 )
 
 
+class FirstLines(Protocol):
+    """Row fingerprints and the line each was first seen on."""
+
+    def setdefault(self, fingerprint: bytes, line: int, /) -> int:
+        """The line `fingerprint` was first seen on, recording `line` if it is new."""
+        ...
+
+
 @dataclass
 class BatchFile:
     """Iterate for the rows (each pass reads the file again); after a whole pass,
@@ -31,6 +41,8 @@ class BatchFile:
 
     path: Path
     kind: BatchKind
+    seen: Callable[[], FirstLines] = dict
+    """Makes the store of each pass's row fingerprints (see `FirstLines`)."""
     _csv: CsvFile = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,7 +63,7 @@ class BatchFile:
         return self._csv.header
 
     def __iter__(self) -> Iterator[Row | Problem]:
-        first_lines: dict[bytes, int] = {}
+        first_lines = self.seen()
         for item in self._csv.records():
             if isinstance(item, Problem):
                 yield item

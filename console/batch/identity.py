@@ -2,7 +2,8 @@
 
 The identity is a SHA-256 of the profile's name and of the file's bytes: the same file
 run again under the same profile is the same batch (it resumes, each row with its own
-key again); a file with any byte changed, or another profile, is another batch.
+key again); a file with any byte changed, or another profile, is another batch. A row
+the API refused is sent again (when the merchant asks) under a retry key of its own.
 """
 
 from __future__ import annotations
@@ -52,3 +53,9 @@ class BatchIdentity:
         if line < FIRST_ROW_LINE:
             raise ValueError(f"a batch's rows start at line {FIRST_ROW_LINE}, not {line}")
         return check_key(f"batch-{self.id}-{line}")
+
+    def retry_key(self, line: int, refused_entry: int) -> str:
+        """The key of the row at `line` sent again after the API refused its journal entry
+        `refused_entry` (the API keeps the refusal under the row's first key):
+        'batch-<id>-<line>-r<entry>'."""
+        return check_key(f"{self.row_key(line)}-r{refused_entry}")

@@ -112,11 +112,13 @@ class Batches(Connected):
         return record
 
     def release_batch(self, batch_id: str, *, finished: bool, now: datetime) -> None:
-        """This process no longer runs the batch; `finished`: nothing is left to send."""
+        """This process no longer runs the batch (if it did); `finished`: nothing is left
+        to send."""
         stamp = rows.timestamp(now)
         self._write(
-            "UPDATE batches SET owner = NULL, updated_at = ?, finished_at = ? WHERE id = ?",
-            (stamp, stamp if finished else None, batch_id),
+            "UPDATE batches SET owner = NULL, updated_at = ?, finished_at = ?"
+            " WHERE id = ? AND owner = ?",
+            (stamp, stamp if finished else None, batch_id, processes.current_owner()),
         )
 
     def unfinished_batches(self, path: str, profile: str) -> list[BatchRecord]:

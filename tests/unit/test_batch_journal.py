@@ -72,6 +72,9 @@ def test_a_batch_is_recorded_once_and_runs_in_one_process_at_a_time(journal: Jou
     [released] = journal.unfinished_batches("/data/refunds.csv", "shop")
     assert released.owner is None and released.created_at == T0
     journal.release_batch(BATCH, finished=True, now=T0 + timedelta(minutes=2))
+    assert len(journal.unfinished_batches("/data/refunds.csv", "shop")) == 1  # not its runner
+    _claim(journal)
+    journal.release_batch(BATCH, finished=True, now=T0 + timedelta(minutes=2))
     assert journal.unfinished_batches("/data/refunds.csv", "shop") == []
     assert journal.unfinished_batches("/data/refunds.csv", "other") == []
 

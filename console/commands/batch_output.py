@@ -1,0 +1,320 @@
+"""What `batch` prints and asks: the file's problems, the dry run, the typed confirmation,
+the report and the summary (a JSON object with `--json`), and its exit code.
+
+Text from the file, the journal or the network goes through `safe_text` (one line each);
+`--json` keeps it whole, control characters escaped. Amounts are exact decimals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from console import money
+from console.batch.plan import Invalid, Plan
+from console.batch.problems import column_letter, render_problems
+from console.batch.report import ReportRow, ReportStatus, write_report
+from console.batch.totals import CurrencyTotal, total_lines, typed_total_error
+from console.batch.worktable import WorkRow
+from console.commands.batch_options import DEFAULT_CONCURRENCY
+from console.commands.exits import (
+    EXIT_API,
+    EXIT_NOT_SENT,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+    PROG,
+    Failure,
+    error,
+)
+from console.config import Profile
+from console.display import amount_text
+from console.journal import Journal
+from console.safe_text import escape_json_controls, one_line
+
+_VERBS = {"refunds": ("refund", "refunded"), "payments": ("pay", "paid")}
+_TYPING_TRIES = 3
+
+
+def open_journal() -> Journal:
+    """The journal, or a `Failure` (nothing is sent without it; a damaged file is left
+    as it is)."""
+    import sqlite3
+
+    from console.journal import default_journal_path
+    from console.paths import file_error_problem, sqlite_file_problem
+
+    path = default_journal_path()
+    problem = sqlite_file_problem(path)
+    if problem is None:
+        try:
+            return Journal(path)
+        except (OSError, sqlite3.Error) as exc:
+            problem = file_error_problem(exc, path)
+    raise Failure(f"Cannot open the journal at {path}: {problem}. Nothing was sent")
+
+
+def print_json(value: dict[str, Any]) -> None:
+    print(escape_json_controls(money.dumps(value)))
+
+
+# --- before sending ---------------------------------------------------------------------
+
+
+def invalid(problems: Invalid, path: Path, as_json: bool) -> int:
+    """Every problem of the file, then the command's one error line (exit 2)."""
+    count = len(problems.problems)
+    message = (
+        f"{path.name}: {count:,} problem{'' if count == 1 else 's'}"
+        f"{'' if as_json else ' (above)'}: fix the file, then run the same command again."
+        " Nothing was sent"
+    )
+    if as_json:
+        header = problems.header
+        print_json(
+            {
+                "error": message,
+                "code": "invalid_batch",
+                "exit_code": EXIT_USAGE,
+                "problems": [
+                    {
+                        "line": problem.line,
+                        "column": problem.column,
+                        "column_letter": column_letter(header.index(problem.column))
+                        if problem.column in header
+                        else None,
+                        "kind": problem.kind,
+                        "message": problem.message,
+                    }
+                    for problem in problems.problems
+                ],
+            }
+        )
+    else:
+        for line in render_problems(problems.problems, problems.header):
+            print(line, file=sys.stderr)
+        error(message)
+    return EXIT_USAGE
+
+
+async def confirm(plan: Plan, profile: Profile) -> None:
+    """The merchant types each currency's total to send the batch; else a `Failure`."""
+    err = sys.stderr
+    verb = _VERBS[plan.kind][0]
+    mode = "LIVE: real money" if profile.mode == "live" else profile.mode.upper()
+    print(
+        f"To {verb} from {plan.path.name} on profile {profile.name} ({mode}):"
+        f" {plan.to_send:,} of {plan.rows:,} rows",
+        file=err,
+    )
+    for line in total_lines(plan.totals):
+        print(f"  {line}", file=err)
+    print("Type each currency's total to send the batch (Ctrl-D or Ctrl-C cancels).", file=err)
+    wanted = list(plan.totals.items()) or [("", CurrencyTotal(plan.to_send, Decimal(0)))]
+    for code, total in wanted:
+        for _ in range(_TYPING_TRIES):
+            typed = await _read_line(f"{code} total: " if code else "Type yes to send: ")
+            if typed is None:
+                raise Failure("Cancelled: nothing was sent", EXIT_NOT_SENT)
+            problem = (
+                typed_total_error(typed, code, total)
+                if code
+                else (None if typed.strip().lower() == "yes" else "Type yes")
+            )
+            if problem is None:
+                break
+            print(problem, file=err)
+        else:
+            raise Failure("The totals were not typed: nothing was sent", EXIT_NOT_SENT)
+
+
+async def _read_line(prompt: str) -> str | None:
+    """A line typed at the terminal (None at end of input), read without blocking the
+    event loop: a signal meanwhile cancels the wait."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    descriptor = sys.stdin.fileno()
+
+    def typed() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(descriptor, typed)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(descriptor)
+    line = sys.stdin.readline()
+    return None if not line else line.rstrip("\r\n")
+
+
+# --- the dry run, the report and the summary ---------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """The report's rows by status, and what the rows done (or to send) move."""
+
+    counts: Counter[ReportStatus] = field(default_factory=Counter)
+    moved: dict[str, CurrencyTotal] = field(default_factory=dict)
+
+    def add(self, row: ReportRow, moving: ReportStatus) -> None:
+        self.counts[row.status] += 1
+        if row.status == moving and row.amount is not None and row.currency:
+            total = self.moved.get(row.currency, CurrencyTotal(0, Decimal(0)))
+            self.moved[row.currency] = total.plus(row.amount)
+
+    @property
+    def exit_code(self) -> int:
+        if self.counts["unknown"]:
+            return EXIT_UNKNOWN
+        if self.counts["not_sent"]:
+            return EXIT_NOT_SENT
+        return EXIT_API if self.counts["refused"] else EXIT_OK
+
+
+def dry_run(plan: Plan, report: Path, as_json: bool) -> int:
+    """Each row and what would become of it, the totals to send, the report (exit 0)."""
+    tally = _Tally()
+    verb = _VERBS[plan.kind][0]
+
+    def rows() -> Iterator[ReportRow]:
+        for row in plan.table.rows():
+            report_row = row.report_row(dry_run=True)
+            tally.add(report_row, "would_send")
+            if not as_json:
+                print(_row_line(plan, row, verb))
+            yield report_row
+
+    write_report(report, rows(), plan.dialect)
+    if as_json:
+        print_json(_summary(plan, report, tally, dry_run=True))
+    else:
+        lines = total_lines(dict(sorted(tally.moved.items())))
+        print(f"Would {verb}: {'; '.join(lines) or 'nothing'}. Nothing was sent (dry run).")
+        print(f"Report: {report}")
+    return EXIT_OK
+
+
+def summary(plan: Plan, report: Path, stopped: str | None, args: argparse.Namespace) -> int:
+    """The report, then what the run did and its exit code; the resume command when rows
+    are left."""
+    tally = _Tally()
+
+    def rows() -> Iterator[ReportRow]:
+        for row in plan.table.rows():
+            report_row = row.report_row(stopped=stopped)
+            tally.add(report_row, "done")
+            yield report_row
+
+    write_report(report, rows(), plan.dialect)
+    left = tally.counts["unknown"] + tally.counts["not_sent"]
+    resume = _resume_command(plan, args) if left else None
+    if args.json:
+        print_json(_summary(plan, report, tally, dry_run=False, stopped=stopped, resume=resume))
+    else:
+        counts = ", ".join(
+            f"{tally.counts[status]:,} {status.replace('_', ' ')}"
+            for status in ("done", "refused", "unknown", "not_sent")
+            if tally.counts[status] or status == "done"
+        )
+        earlier = plan.counts.get("done", 0)
+        before = f" ({earlier:,} of them in an earlier run)" if earlier else ""
+        print(f"{plan.path.name}: {plan.rows:,} rows: {counts}{before}")
+        done = total_lines(dict(sorted(tally.moved.items())))
+        if done:
+            print(f"  {_VERBS[plan.kind][1]} {'; '.join(done)}")
+        print(f"Report: {report}")
+    if resume is not None:
+        why = f"{one_line(stopped)}. " if stopped else ""
+        error(
+            f"{why}{left:,} row{'s are' if left > 1 else ' is'} not done: run the same command"
+            f" again, which sends each with its own key (none can happen twice): {resume}"
+        )
+    return tally.exit_code
+
+
+def _summary(
+    plan: Plan,
+    report: Path,
+    tally: _Tally,
+    *,
+    dry_run: bool,
+    stopped: str | None = None,
+    resume: str | None = None,
+) -> dict[str, Any]:
+    statuses: tuple[ReportStatus, ...] = ("done", "refused", "unknown", "not_sent", "would_send")
+    return {
+        "batch": plan.identity.id,
+        "kind": plan.kind,
+        "file": str(plan.path),
+        "profile": plan.identity.profile,
+        "dry_run": dry_run,
+        "rows": plan.rows,
+        **{status: tally.counts[status] for status in statuses},
+        "totals": {
+            code: {"rows": total.count, "amount": money.quantize(total.amount, code)}
+            for code, total in sorted(tally.moved.items())
+        },
+        "report": str(report.resolve()),
+        "exit_code": EXIT_OK if dry_run else tally.exit_code,
+        "stopped": stopped,
+        "resume_command": resume,
+    }
+
+
+def _row_line(plan: Plan, row: WorkRow, verb: str) -> str:
+    """'line 12      pay_…         USD 10.00  would refund (all that remains)  ref-7'."""
+    amount = "-" if row.amount is None else amount_text(row.amount, row.currency)
+    amount = f"{one_line(amount):>14}"
+    if plan.kind == "refunds":
+        cells = [f"{one_line(row.payment_id or ''):<28}", amount]
+    else:
+        request = row.request or {}
+        cells = [amount, one_line(str(request.get("source"))), _cut(request.get("description"))]
+    cells.append(one_line(_fate(row, verb)) + (" (all that remains)" if row.whole else ""))
+    cells += [one_line(row.reference)] if row.reference else []
+    return "  ".join([f"line {row.line:<6}", *cells])
+
+
+def _cut(text: object, width: int = 40) -> str:
+    shown = one_line(str(text or ""))
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def _fate(row: WorkRow, verb: str) -> str:
+    """What the run would do with the row."""
+    if row.state == "new":
+        return f"would {verb}"
+    if row.state == "resend":
+        return "would send again with its key (its outcome is unknown)"
+    if row.state == "retry":
+        return f"would send again with a new key (refused: {row.error})"
+    if row.state == "done":
+        return f"done ({row.result_id})"
+    if row.state == "refused":
+        return f"refused: {row.error} (--retry-failed sends it again)"
+    return "being sent by another process right now"
+
+
+def _resume_command(plan: Plan, args: argparse.Namespace) -> str:
+    """This command again, as the merchant gave it (without --retry-failed: the rows
+    left are unknown or unsent, which it sends anyway)."""
+    argv = [PROG, "batch", plan.kind, str(plan.path)]
+    for option, value in (("--profile", "profile"), ("--config", "config"), ("--report", "report")):
+        given = getattr(args, value, None)
+        argv += [option, str(given)] if given else []
+    if args.concurrency != DEFAULT_CONCURRENCY:
+        argv += ["--concurrency", str(args.concurrency)]
+    argv += [flag for flag, given in (("--json", args.json), ("--yes", args.yes)) if given]
+    return shlex.join(argv)
