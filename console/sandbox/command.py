@@ -9,13 +9,20 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.hosts import is_loopback
 from console.paths import data_dir
 from console.sandbox.faults import ENV_PREFIX, Faults
 
+if TYPE_CHECKING:
+    import logging
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+PROG = "payments-console sandbox"
+INTERRUPTED = 130
+"""The exit code of a stop that did not wait (128 + SIGINT, as shells report it)."""
 
 
 def default_db_path() -> Path:
@@ -132,12 +139,24 @@ def _describe(faults: Faults) -> str:
     return ", ".join(parts) or "none"
 
 
+def _cut_off_in_one_line(record: logging.LogRecord) -> bool:
+    """uvicorn logs a request cut off by the stop (cancelled once the graceful shutdown
+    timed out, or at a second Ctrl-C) as "Exception in ASGI application" with the traceback
+    of its cancellation: one line says it instead. A real error keeps its traceback."""
+    error = record.exc_info[1] if record.exc_info else None
+    if error is not None and not isinstance(error, Exception):  # CancelledError
+        record.msg = "A request still being answered was cut off by the stop."
+        record.args, record.exc_info, record.exc_text = (), None, None
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C; 0 on a clean stop, 2 on bad options, 1 if it cannot listen."""
-    prog = "payments-console sandbox"
+    """Serve until Ctrl-C. 0 once stopped (requests in flight answered, or cut off after
+    a few seconds), 130 if a second Ctrl-C stopped it at once (or one came before it
+    served), 2 on bad options, 1 if it cannot listen."""
     if not is_loopback(args.host) and not args.public:
         print(
-            f"{prog}: refusing to listen on {args.host}, which is not a loopback address:"
+            f"{PROG}: refusing to listen on {args.host}, which is not a loopback address:"
             " anyone who can reach it could use the sandbox. Add --public if you mean it.",
             file=sys.stderr,
         )
@@ -145,8 +164,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         faults = _faults(args)
     except ValueError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _serve(args, faults)
+    except KeyboardInterrupt:  # before it served, or a Ctrl-C while it was closing
+        print("Sandbox stopped.", flush=True)
+        return INTERRUPTED
+
+
+def _serve(args: argparse.Namespace, faults: Faults) -> int:
+    import logging
 
     import uvicorn
 
@@ -157,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
-        print(f"{prog}: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(f"{PROG}: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
     app = create_app(db_path, faults=faults)
     port = sock.getsockname()[1]
@@ -169,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Faults: {_describe(faults)}")
     print("Press Ctrl-C to stop.", flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level="info", access_log=True))
+    logging.getLogger("uvicorn.error").addFilter(_cut_off_in_one_line)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -176,5 +205,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sock.close()
         app.state.store.close()
+    if server.force_exit:
+        print("Sandbox stopped at once (second Ctrl-C).", flush=True)
+        return INTERRUPTED
     print("Sandbox stopped.", flush=True)
     return 0

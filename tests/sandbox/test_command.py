@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -121,3 +123,27 @@ def test_the_command_line_does_not_pay_for_fastapi(module: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_second_ctrl_c_stops_at_once_in_one_line() -> None:
+    """A request still being answered (5 s of latency) is cut off: one line says so, no
+    traceback, and the exit code is 130 (a first Ctrl-C alone would wait for it)."""
+    sandbox = start_sandbox(env={"PAYMENTS_SANDBOX_LATENCY_MS": "5000"})
+    url = f"{sandbox.base_url}/payments/pay_x"
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    answers: list[int] = []
+    request = threading.Thread(
+        target=lambda: answers.append(httpx.get(url, headers=headers, timeout=10).status_code)
+    )
+    request.start()
+    time.sleep(0.5)  # the request is in, waiting for its latency
+    sandbox.process.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    sandbox.process.send_signal(signal.SIGINT)
+    out, errors = sandbox.process.communicate(timeout=10)
+    request.join(timeout=10)
+    assert sandbox.process.returncode == command.INTERRUPTED, errors
+    assert "Traceback" not in errors
+    assert "A request still being answered was cut off by the stop." in errors
+    assert out.strip().endswith("Sandbox stopped at once (second Ctrl-C).")
+    assert answers == [500]
