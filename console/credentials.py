@@ -85,14 +85,19 @@ def env_key() -> str | None:
 
 def get_key(profile_name: str) -> str | None:
     """PAYMENTS_API_KEY if set, else the profile's key in the keyring, else None."""
-    return env_key() or _call(lambda: keyring.get_password(SERVICE, profile_name))
+    return env_key() or keyring_key(profile_name)
+
+
+def keyring_key(profile_name: str) -> str | None:
+    """The profile's key in the keyring (never PAYMENTS_API_KEY), else None."""
+    return _call(lambda: keyring.get_password(SERVICE, profile_name))
 
 
 def key_source(profile_name: str) -> KeySource | None:
     """Where `get_key` would find the key."""
     if env_key():
         return "env"
-    return "keyring" if _call(lambda: keyring.get_password(SERVICE, profile_name)) else None
+    return "keyring" if keyring_key(profile_name) else None
 
 
 def check_key_shape(key: str) -> str:

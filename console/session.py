@@ -15,6 +15,7 @@ app (its first frame) does not wait for them.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -113,11 +114,56 @@ def save_key(profile: Profile, key: str) -> None:
     credentials.set_key(profile.name, key)
 
 
+def move_key(old_name: str, new_name: str) -> bool:
+    """Store profile `old_name`'s keyring key under `new_name`, then remove the old one;
+    False when it had none (raises `KeyringUnavailableError`)."""
+    from console import credentials
+
+    key = credentials.keyring_key(old_name)
+    if key is None:
+        return False
+    credentials.set_key(new_name, key)
+    credentials.delete_key(old_name)
+    return True
+
+
 def remove_key(profile_name: str) -> bool:
     """Remove the profile's key from the keyring; False when it had none."""
     from console import credentials
 
     return credentials.delete_key(profile_name)
+
+
+COMMAND = "payments-console"
+"""The console's command, as the next step without a keyring names it."""
+
+
+def next_step_with_env_key(profile_name: str, key: str | None = None) -> str:
+    """What to run next when the key comes from `PAYMENTS_API_KEY` (no keyring keeps
+    `key`, or none was given): the command that reads it without echo (never on a command
+    line), or, when the variable is set to `key` or none was given, that it is used.
+    The CLI's `login` and the settings screen say the same."""
+    from console.credentials import ENV_VAR, env_key, mask
+
+    run = f"{COMMAND} --profile {shlex.quote(profile_name)}"
+    env = env_key()
+    if env is not None and key == env:
+        return f"{ENV_VAR} is set to this key and will be used. Next: {run}"
+    if env is not None and key is None:
+        return f"{ENV_VAR} is set ({mask(env)}) and will be used. Next: {run}"
+    return (
+        f"Give the key in {ENV_VAR} for each run. Next (the key is read without "
+        f"echo): read -rs {ENV_VAR} && export {ENV_VAR} && {run}"
+    )
+
+
+def env_key_note(key: str) -> str | None:
+    """Said when a key is stored while `PAYMENTS_API_KEY` holds another: the variable wins."""
+    from console.credentials import ENV_VAR, env_key
+
+    if env_key() in (None, key):
+        return None
+    return f"{ENV_VAR} is set: it is used instead of this key while it is"
 
 
 def _checked(key: str, origin: str) -> str:

@@ -12,11 +12,16 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from screenshots import refund_history_settings
+from console.screens.palette import screenshot_svg
+from screenshots import refund_history_settings, settings_first_run
 from screenshots.scenarios import SCENARIOS as SHELL_SCENARIOS
 from screenshots.scenarios import SIZE, Scenario, build, make_harness
 
-SCENARIOS = (*SHELL_SCENARIOS, *refund_history_settings.SCENARIOS)
+SCENARIOS = (
+    *SHELL_SCENARIOS,
+    *refund_history_settings.SCENARIOS,
+    *settings_first_run.SCENARIOS,
+)
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 OUT = Path(__file__).parent
@@ -33,7 +38,7 @@ async def render(scenario: Scenario) -> str:
                 await pilot.press(*scenario.press)
                 await pilot.wait_for_scheduled_animations()
                 await pilot.pause()
-                return app.export_screenshot(title=f"Payments Console — {scenario.description}")
+                return screenshot_svg(app, f"Payments Console — {scenario.description}")
         finally:
             harness.close()
 

@@ -1,4 +1,4 @@
-"""Deterministic scenarios of the refund, history and settings screens.
+"""Deterministic scenarios of the refund and history screens (settings: settings_first_run.py).
 
 The same `Scenario`s as screenshots/scenarios.py (a fixed clock, sequential ids, UTC),
 used by tests/tui/test_refund_history_settings_snapshots.py and by `make screenshots`.
@@ -13,17 +13,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import keyring
 from textual.pilot import Pilot
 
-from console import credentials, operations
+from console import operations
 from console.api.models import RefundCreate
 from console.app import PaymentsConsoleApp
-from screenshots.memory_keyring import MemoryKeyring
-from screenshots.scenarios import Scenario, paste, seed_activity, settle
-
-DEMO_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
-"""The key shown (masked) by the settings scenarios; the sandbox does not accept it."""
+from screenshots.scenarios import Scenario, seed_activity, settle
 
 
 def _app(pilot: Pilot[Any]) -> PaymentsConsoleApp:
@@ -140,31 +135,6 @@ async def _history_filtered(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-# --- settings ------------------------------------------------------------------------
-
-
-async def _settings(pilot: Pilot[Any]) -> None:
-    keyring.set_keyring(MemoryKeyring())
-    credentials.set_key(_app(pilot).ctx.profile_name, DEMO_KEY)
-    await settle(pilot)
-    await pilot.press("s")
-    await settle(pilot)
-
-
-async def _settings_new_profile(pilot: Pilot[Any]) -> None:
-    await _settings(pilot)
-    await pilot.press("ctrl+n", *"shop eu", "tab")
-    await paste(pilot, "http://payments.example.com")
-    await pilot.press("ctrl+s")
-    await settle(pilot)
-
-
-async def _settings_key_refused(pilot: Pilot[Any]) -> None:
-    await _settings(pilot)
-    await pilot.press("ctrl+t")
-    await settle(pilot)
-
-
 REFUND_SCENARIOS = (
     Scenario("refund", "Refund from home: asks for the payment ID first", _refund_empty),
     Scenario(
@@ -215,18 +185,4 @@ HISTORY_SCENARIOS = (
     Scenario("history_filtered", "History filtered as you type", _history_filtered),
 )
 
-SETTINGS_SCENARIOS = (
-    Scenario("settings", "Settings: profiles, the key masked, the theme", _settings),
-    Scenario(
-        "settings_new_profile",
-        "Settings: a new profile refused field by field",
-        _settings_new_profile,
-    ),
-    Scenario(
-        "settings_key_refused",
-        "Settings: the connection test names a refused key",
-        _settings_key_refused,
-    ),
-)
-
-SCENARIOS = REFUND_SCENARIOS + HISTORY_SCENARIOS + SETTINGS_SCENARIOS
+SCENARIOS = REFUND_SCENARIOS + HISTORY_SCENARIOS

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import shlex
 import sys
 
 from pydantic import ValidationError
@@ -87,25 +86,14 @@ def login(args: argparse.Namespace) -> int:
             f"Logged in: {where}; key {credentials.mask(key)} stored in the OS keyring; "
             f"settings in {path}"
         )
-        if credentials.env_key() not in (None, key):
-            warn(f"{credentials.ENV_VAR} is set: it is used instead of this key while it is")
+        note = session.env_key_note(key)
+        if note:
+            warn(note)
         return EXIT_OK
     reason = no_keyring.reason
     print(f"Saved {where} in {path}; the key was not stored: no usable OS keyring ({reason})")
-    print(_next_command(profile.name, env_is_key=credentials.env_key() == key))
+    print(session.next_step_with_env_key(profile.name, key))
     return EXIT_OK
-
-
-def _next_command(name: str, *, env_is_key: bool) -> str:
-    """What to run next without a keyring: the key goes in PAYMENTS_API_KEY, read without
-    echo (never on a command line)."""
-    run = f"{PROG} --profile {shlex.quote(name)}"
-    if env_is_key:
-        return f"{credentials.ENV_VAR} is set to this key and will be used. Next: {run}"
-    return (
-        f"Give the key in {credentials.ENV_VAR} for each run. Next (the key is read without "
-        f"echo): read -rs {credentials.ENV_VAR} && export {credentials.ENV_VAR} && {run}"
-    )
 
 
 def _read_key(name: str) -> str:

@@ -1,13 +1,17 @@
-"""`ProfileForm`: the settings screen's form of one profile (name, base URL, mode, its key
-shown masked, a new key) with its buttons, and the profile it describes read back, each
-problem shown under its field.
+"""`ProfileForm`: the settings screen's form of one profile (every field of it, its key
+shown masked, a new key) and the profile it describes read back, each problem shown
+under its field; `ProfileActions`: the buttons that run the screen's actions.
 
-It reads and writes only its own fields: saving, testing and the keyring are the
-settings screen's workers.
+The fields are the rows of `FIELDS`, one per `console.config.Profile` field: a new field
+(the read-only switch of issue 13, say) is one row there and, if its control is of a new
+kind, one line in `_shown`. The form reads and writes only its own fields: saving,
+testing and the keyring are the settings screen's workers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import ValidationError
@@ -19,9 +23,63 @@ from textual.widgets import Button, Input, Label, Select
 from console import credentials
 from console.api.models import field_errors
 from console.config import MODES, Profile
+from console.widgets.currency import CurrencySelect
 
-FIELDS = {"name": "profile-name", "base_url": "profile-base-url", "key": "profile-key"}
-"""Which error line under the form a field's message goes to."""
+Control = Input | Select[str]
+"""What a field is edited with (a `value` of the field's type, or text to parse)."""
+
+
+def _compact(select: Select[str]) -> Select[str]:
+    select.compact = True
+    return select
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    """One row of the form: a `Profile` field, its label, its control and what follows it."""
+
+    name: str
+    label: str
+    control: Callable[[str], Control]
+    """Builds the control, given its id."""
+    unit: str = ""
+    message: str | None = None
+    """Said under the field instead of the validator's own words."""
+
+    @property
+    def id(self) -> str:
+        return "profile-" + self.name.replace("_", "-")
+
+
+FIELDS = (
+    ProfileField("name", "Name", lambda id: Input(placeholder="e.g. shop", id=id, compact=True)),
+    ProfileField(
+        "base_url",
+        "Base URL",
+        lambda id: Input(placeholder="e.g. https://api.example.com/v1", id=id, compact=True),
+    ),
+    ProfileField(
+        "mode",
+        "Mode",
+        lambda id: Select([(mode, mode) for mode in MODES], allow_blank=False, id=id, compact=True),
+    ),
+    ProfileField(
+        "timeout",
+        "Timeout",
+        lambda id: Input(id=id, compact=True),
+        unit="seconds",
+        message="the seconds to wait for the API: a number above 0, at most 300",
+    ),
+    ProfileField(
+        "currency",
+        "Currency",
+        lambda id: _compact(CurrencySelect("USD", id=id)),
+        unit="new payments",
+    ),
+)
+"""The profile's fields, in the order shown."""
+
+KEY_ERROR = "profile-key-error"
 
 BUTTONS = (
     ("Save ^s", "settings-save", "save"),
@@ -34,35 +92,21 @@ BUTTONS = (
 
 
 class ProfileForm(Vertical):
-    """A saved profile shown for editing (its name fixed), or a new one being written."""
+    """A saved profile shown for editing, or a new one being written."""
 
-    SAVED_PROFILE_BUTTONS: ClassVar[tuple[str, ...]] = (
-        "settings-use",
-        "settings-remove-key",
-        "settings-delete",
-    )
-    """Buttons of actions that apply to a saved profile, not to a new one."""
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.controls: dict[str, Control] = {}
+        """The control of each field, by the field's name."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="settings-form-title", classes="section-title")
-        yield from self._row("Name", Input(id="profile-name", compact=True))
-        yield Label("", id="profile-name-error", classes="settings-error")
-        yield from self._row(
-            "Base URL",
-            Input(placeholder="https://…/v1", id="profile-base-url", compact=True),
-        )
-        yield Label("", id="profile-base-url-error", classes="settings-error")
-        yield from self._row(
-            "Mode",
-            Select(
-                [(mode, mode) for mode in MODES],
-                allow_blank=False,
-                id="profile-mode",
-                compact=True,
-            ),
-        )
-        yield from self._row("API key", Label("", id="profile-key-shown"))
-        yield from self._row(
+        for field in FIELDS:
+            self.controls[field.name] = control = field.control(field.id)
+            yield from _row(field.label, control, field.unit)
+            yield Label("", id=f"{field.id}-error", classes="profile-error")
+        yield from _row("API key", Label("", id="profile-key-shown"))
+        yield from _row(
             "New key",
             Input(
                 placeholder="paste a key to set or replace it",
@@ -71,42 +115,24 @@ class ProfileForm(Vertical):
                 compact=True,
             ),
         )
-        yield Label("", id="profile-key-error", classes="settings-error")
-        with Horizontal(id="settings-buttons"):
-            for label, button_id, action in BUTTONS:
-                yield Button(
-                    label,
-                    id=button_id,
-                    compact=True,
-                    action=f"screen.{action}",
-                    variant="error" if action == "delete_profile" else "default",
-                )
-
-    @staticmethod
-    def _row(label: str, control: Widget) -> ComposeResult:
-        with Horizontal(classes="settings-row"):
-            yield Label(label, classes="settings-label")
-            yield control
+        yield Label("", id=KEY_ERROR, classes="profile-error")
 
     def show_profile(self, profile: Profile) -> None:
         """Saved profile `profile`, its key not read yet ("…")."""
-        self._fill(f"Profile '{profile.name}'", profile.name, profile.base_url, profile.mode)
-        self.query_one("#profile-name", Input).disabled = True
+        self._fill(f"Profile '{profile.name}'", profile)
         self.show_key(None)
 
-    def show_new(self) -> None:
-        """An empty form for a new profile, its name field focused."""
-        self._fill("New profile", "", "", "test")
-        name = self.query_one("#profile-name", Input)
-        name.disabled = False
+    def show_new(self, note: str = "") -> None:
+        """An empty form for a new profile (`note` beside its title), its name focused."""
+        self._fill(f"New profile{note}", None)
         self.query_one("#profile-key-shown", Label).update("none yet")
-        name.focus()
+        self.query_one("#profile-name", Input).focus()
 
-    def _fill(self, title: str, name: str, base_url: str, mode: str) -> None:
+    def _fill(self, title: str, profile: Profile | None) -> None:
         self.query_one("#settings-form-title", Label).update(title)
-        self.query_one("#profile-name", Input).value = name
-        self.query_one("#profile-base-url", Input).value = base_url
-        self.query_one("#profile-mode", Select).value = mode
+        values = profile.model_dump() if profile else _new_profile_values()
+        for name, control in self.controls.items():
+            _shown(control, values[name])
         self.query_one("#profile-key", Input).value = ""
         self.show_errors({})
 
@@ -116,30 +142,19 @@ class ProfileForm(Vertical):
         shown.update("…" if status is None else status.describe())
 
     def key_unavailable(self) -> None:
-        self.query_one("#profile-key-shown", Label).update("unavailable (no usable keyring)")
-
-    def enable_saved_actions(self, enabled: bool) -> None:
-        for button_id in self.SAVED_PROFILE_BUTTONS:
-            self.query_one(f"#{button_id}", Button).disabled = not enabled
+        self.query_one("#profile-key-shown", Label).update("unavailable: no usable OS keyring")
 
     def profile(self, existing: Profile | None, names: set[str]) -> Profile | None:
         """The profile the form describes (over `existing`, the saved one shown, if any),
-        or None with its errors shown under the fields; a new profile's name must not be
-        one of `names`."""
-        mode = self.query_one("#profile-mode", Select).value
+        or None with its errors shown under the fields; its name must not be another
+        profile's (one of `names`)."""
+        typed = {name: control.value for name, control in self.controls.items()}
         try:
-            profile = Profile(
-                **{
-                    **(existing.model_dump() if existing else {}),
-                    "name": self.query_one("#profile-name", Input).value,
-                    "base_url": self.query_one("#profile-base-url", Input).value,
-                    "mode": mode,
-                }
-            )
+            profile = Profile(**{**(existing.model_dump() if existing else {}), **typed})
         except ValidationError as exc:
             self.show_errors(dict(field_errors(exc)))
             return None
-        if existing is None and profile.name in names:
+        if profile.name in names and (existing is None or existing.name != profile.name):
             self.show_errors({"name": f"There is already a profile named '{profile.name}'"})
             return None
         self.show_errors({})
@@ -157,13 +172,67 @@ class ProfileForm(Vertical):
             return None
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        """Messages under the name, base URL and key fields (others cleared)."""
-        for field, widget_id in FIELDS.items():
-            label = self.query_one(f"#{widget_id}-error", Label)
-            message = errors.get(field)
-            label.update(message or "")
-            label.display = message is not None
-        unplaced = [f"{field}: {text}" for field, text in errors.items() if field not in FIELDS]
-        if unplaced:
-            self.query_one("#profile-base-url-error", Label).update("; ".join(unplaced))
-            self.query_one("#profile-base-url-error").display = True
+        """Each message under its field (others cleared); one of no field under the first."""
+        placed = {field.name: field for field in FIELDS}
+        unplaced = [f"{name}: {text}" for name, text in errors.items() if name not in placed]
+        for field in FIELDS:
+            message = errors.get(field.name)
+            if message is not None:
+                message = field.message or message
+            elif unplaced and field is FIELDS[0]:
+                message = "; ".join(unplaced)
+            _error(self.query_one(f"#{field.id}-error", Label), message)
+        _error(self.query_one(f"#{KEY_ERROR}", Label), errors.get("key"))
+
+
+class ProfileActions(Horizontal):
+    """The form's buttons; those that need a saved profile greyed out for a new one."""
+
+    SAVED_PROFILE_BUTTONS: ClassVar[tuple[str, ...]] = (
+        "settings-use",
+        "settings-remove-key",
+        "settings-delete",
+    )
+
+    def compose(self) -> ComposeResult:
+        for label, button_id, action in BUTTONS:
+            yield Button(
+                label,
+                id=button_id,
+                compact=True,
+                action=f"screen.{action}",
+                variant="error" if action == "delete_profile" else "default",
+            )
+
+    def enable_saved_actions(self, enabled: bool) -> None:
+        for button_id in self.SAVED_PROFILE_BUTTONS:
+            self.query_one(f"#{button_id}", Button).disabled = not enabled
+
+
+def _new_profile_values() -> dict[str, object]:
+    """What a new profile's form starts with: the model's defaults, in test mode."""
+    defaults = {
+        name: info.default for name, info in Profile.model_fields.items() if not info.is_required()
+    }
+    return {"name": "", "base_url": "", "mode": "test", **defaults}
+
+
+def _row(label: str, control: Widget, unit: str = "") -> ComposeResult:
+    with Horizontal(classes="profile-row"):
+        yield Label(label, classes="profile-label")
+        yield control
+        if unit:
+            yield Label(unit, classes="profile-unit")
+
+
+def _shown(control: Control, value: object) -> None:
+    """Put `value` in `control`: a timeout as '10' or '2.5', a mode or currency as it is."""
+    if isinstance(control, Input):
+        control.value = f"{value:g}" if isinstance(value, float) else str(value)
+    else:
+        control.value = str(value)
+
+
+def _error(label: Label, message: str | None) -> None:
+    label.update(message or "")
+    label.display = message is not None

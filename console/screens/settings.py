@@ -1,30 +1,33 @@
-"""Settings: profiles (add, edit, switch, delete), their API keys, a connection test, the theme.
+"""Settings: profiles (add, edit every field, rename, switch, delete), their API keys, a
+connection test, the theme.
 
-Profiles are saved with `config.save_settings` (never a key in the file); keys go to the
-OS keyring through `console.credentials` and are only ever shown masked. Testing a
-connection is `session.verify` (the CLI's login and the first run use it too).
-Keyring, file and network work runs in async workers (its steps in `settings_io`), which
-then show the outcome. The form on the right is `profile_form.ProfileForm`.
+Profiles are saved in the settings file (never a key in it); keys go to the OS keyring
+through `console.session` and are only ever shown masked. Without a usable keyring a
+profile is still saved, used (with `PAYMENTS_API_KEY`) and deleted, and the screen says
+what to run next. Keyring, file and network work runs in async workers (its steps, and
+the sentences saying what they did, in `settings_io`), which then show the outcome. The
+form on the right is `profile_form.ProfileForm`; at 24 rows its rows close up.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Select
 
-from console import credentials, session
+from console import credentials
 from console.config import Profile
 from console.error_text import describe_error
 from console.screens import settings_io
 from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen
-from console.screens.profile_form import ProfileForm
+from console.screens.profile_form import ProfileActions, ProfileForm
 from console.widgets.panels import ErrorPanel
 from console.widgets.settings_form import ProfileList
 
@@ -41,10 +44,18 @@ SAVED_PROFILE_ACTIONS = frozenset({"use_profile", "remove_key", "delete_profile"
 buttons)."""
 
 
+def _by_button(key: str, action: str, description: str, name: str, tooltip: str) -> Binding:
+    """A binding its button shows: kept out of the footer, which keeps room for ? and esc."""
+    return Binding(key, action, description, id=f"settings.{name}", show=False, tooltip=tooltip)
+
+
 class SettingsScreen(ConsoleScreen[None]):
     """Profiles on the left, the selected one's form on the right, the theme below."""
 
     SCREEN_TITLE = "Settings"
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (as Screen types it)
+    """Below 30 rows the form's rows close up, so that every field and button fits."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save", tooltip="Save the profile (and key)"),
@@ -55,37 +66,33 @@ class SettingsScreen(ConsoleScreen[None]):
             id="settings.new",
             tooltip="Write a new profile: name, base URL, mode, key",
         ),
-        Binding(
+        _by_button(
             "ctrl+o",
             "use_profile",
             "Use",
-            id="settings.use",
-            show=False,  # its button shows it; the footer keeps room for ? and esc
-            tooltip="Switch to this profile now and make it the default",
+            "use",
+            "Switch to this profile now and make it the default",
         ),
-        Binding(
+        _by_button(
             "ctrl+t",
             "test_connection",
             "Test",
-            id="settings.test",
-            show=False,  # its button shows it; the footer keeps room for ? and esc
-            tooltip="Check the base URL and key against the API",
+            "test",
+            "Check the base URL and key against the API",
         ),
-        Binding(
+        _by_button(
             "ctrl+r",
             "remove_key",
             "Remove key",
-            id="settings.remove_key",
-            show=False,  # its button shows it; the footer keeps room for ? and esc
-            tooltip="Delete this profile's key from the OS keyring",
+            "remove_key",
+            "Delete this profile's key from the OS keyring",
         ),
-        Binding(
+        _by_button(
             "delete",
             "delete_profile",
             "Delete profile",
-            id="settings.delete",
-            show=False,  # its button shows it; the footer keeps room for ? and esc
-            tooltip="Delete the profile highlighted in the list",
+            "delete",
+            "Delete the profile highlighted in the list",
         ),
     ]
 
@@ -93,20 +100,24 @@ class SettingsScreen(ConsoleScreen[None]):
         super().__init__()
         self.selected: str | None = None
         """The saved profile shown in the form; None while a new one is being written."""
+        self.keyring_problem: str | None = None
+        """Why the OS keyring cannot be used, once a key could not be read (said once)."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="settings-main"):
-            yield ProfileList(id="settings-profiles")
+            with Vertical(id="settings-left"):
+                yield ProfileList(id="settings-profiles")
+                with Vertical(id="settings-theme-box"):
+                    yield Label("Theme", classes="section-title")
+                    yield Select(
+                        [(name, name) for name in sorted(self.app.available_themes)],
+                        value=self.app.theme,
+                        allow_blank=False,
+                        id="settings-theme",
+                        compact=True,
+                    )
             yield ProfileForm(id="settings-form")
-        with Horizontal(id="settings-theme-row", classes="settings-row"):
-            yield Label("Theme", classes="settings-label")
-            yield Select(
-                [(name, name) for name in sorted(self.app.available_themes)],
-                value=self.app.theme,
-                allow_blank=False,
-                id="settings-theme",
-                compact=True,
-            )
+        yield ProfileActions(id="settings-buttons")
         yield Label("", id="settings-status")
         yield ErrorPanel(id="settings-problem")
 
@@ -116,10 +127,8 @@ class SettingsScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self.form.show_errors({})
-        self._say(None)
         settings, current = self.ctx.settings, self.ctx.profile
-        if current is not None and current.name not in settings.profiles:
-            self._say(f"In use now: profile '{current.name}' (this run only, not saved).")
+        self._say(settings_io.opening_note(settings, current))
         self._fill_list()
         first = next(iter(settings.profiles), None)
         if current is not None and current.name in settings.profiles:
@@ -137,9 +146,7 @@ class SettingsScreen(ConsoleScreen[None]):
     def _fill_list(self) -> None:
         settings, current = self.ctx.settings, self.ctx.profile
         self.query_one(ProfileList).show(
-            list(settings.profiles.values()),
-            in_use=current.name if current is not None else None,
-            default=settings.default_profile,
+            list(settings.profiles.values()), in_use=current, default=settings.default_profile
         )
 
     def _select(self, name: str) -> None:
@@ -156,7 +163,7 @@ class SettingsScreen(ConsoleScreen[None]):
     @on(OptionList.OptionSelected, "#profile-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         """Enter on a profile: edit it."""
-        self.query_one("#profile-base-url", Input).focus()
+        self.query_one("#profile-name", Input).focus()
 
     def _show_profile(self, profile: Profile) -> None:
         self.selected = profile.name
@@ -177,7 +184,7 @@ class SettingsScreen(ConsoleScreen[None]):
     def refresh_bindings(self) -> None:
         """Also grey out the buttons of actions that need a saved profile."""
         super().refresh_bindings()
-        self.form.enable_saved_actions(self.selected is not None)
+        self.query_one(ProfileActions).enable_saved_actions(self.selected is not None)
 
     # --- the key and saving ---------------------------------------------------------
 
@@ -186,6 +193,12 @@ class SettingsScreen(ConsoleScreen[None]):
         """Show profile `name`'s key (masked), unless another profile is shown by then."""
         try:
             status = await asyncio.to_thread(credentials.read_key_status, name)
+        except credentials.KeyringUnavailableError as error:
+            self.form.key_unavailable()
+            if self.keyring_problem is None:  # said once, not again at every profile
+                self.keyring_problem = error.reason
+                self._failed(error)
+            return
         except Exception as error:
             self.form.key_unavailable()
             self._failed(error)
@@ -203,32 +216,30 @@ class SettingsScreen(ConsoleScreen[None]):
         key = self.form.typed_key() if profile is not None else None
         if profile is not None and key is not None:
             self._say(f"Saving profile '{profile.name}'…")
-            self.save(profile, key)
+            self.save(profile, key, self.selected)
 
     @work(exclusive=True, group=SAVE, exit_on_error=False)
-    async def save(self, profile: Profile, key: str) -> None:
-        """Store the key typed (if any), save the profile, reconnect if it is in use."""
+    async def save(self, profile: Profile, key: str, old_name: str | None) -> None:
+        """Save the profile (renamed from `old_name`) and the key typed (if any, and if a
+        keyring takes it); reconnect if it is the profile in use."""
         try:
-            active_key = await settings_io.save_profile(self.ctx, profile, key)
-            if active_key:
-                await self.console.use_profile(profile, active_key)
+            saved = await settings_io.save_profile(self.ctx, profile, key, old_name=old_name)
+            if saved.reconnect_key:
+                await self.console.use_profile(profile, saved.reconnect_key)
         except credentials.InvalidKeyError as error:
             self._key_refused(error)
+            return
+        except settings_io.RenameRefusedError as error:
+            self.form.show_errors({"name": str(error)})
+            self._say(None)
             return
         except Exception as error:
             self._failed(error)
             return
-        parts = [f"Saved profile '{profile.name}' ({profile.mode}, {profile.base_url})."]
-        if key:
-            parts.append(f"Key {credentials.mask(key)} stored in the OS keyring.")
-            warning = credentials.mode_warning(key, profile.mode, profile.name)
-            if warning:
-                parts.append(f"Warning: {warning}.")
-        if active_key:
-            parts.append("This session now uses it.")
+        self.keyring_problem = self.keyring_problem or saved.keyring_problem  # said here
         self._fill_list()
         self._select(profile.name)
-        self._say(" ".join(parts))
+        self._say(saved.describe())
 
     # --- switching, testing, deleting --------------------------------------------------
 
@@ -242,11 +253,17 @@ class SettingsScreen(ConsoleScreen[None]):
         try:
             key = await settings_io.make_default(self.ctx, profile)
             await self.console.use_profile(profile, key)
+        except settings_io.CannotUseError as error:
+            self._say(None)
+            self.query_one(ErrorPanel).show_message(
+                f"Cannot use profile '{profile.name}'", str(error)
+            )
+            return
         except Exception as error:
             self._failed(error)
             return
         self._fill_list()
-        self._say(f"Now using profile '{profile.name}' ({profile.mode}); it is the default.")
+        self._say(settings_io.describe_switch(profile, key))
 
     def action_test_connection(self) -> None:
         profile = self._form_profile()
@@ -260,11 +277,7 @@ class SettingsScreen(ConsoleScreen[None]):
         """`session.verify` with the form's key (else the stored one); says whether
         the API accepted it."""
         try:
-            key = await settings_io.stored_key(profile, typed_key)
-            if key is None:
-                raise credentials.InvalidKeyError(
-                    f"No key to test: profile '{profile.name}' has none; paste one under New key"
-                )
+            key = await settings_io.key_to_test(profile, typed_key)
             accepted = await settings_io.key_accepted(self.ctx, profile, key)
         except credentials.InvalidKeyError as error:
             self._key_refused(error)
@@ -285,33 +298,25 @@ class SettingsScreen(ConsoleScreen[None]):
 
     def action_delete_profile(self) -> None:
         name = self.selected
-        if name is None:
-            return
-        question = ConfirmScreen(
-            "Delete profile",
-            f"Delete profile '{name}'? Its API key is removed from the OS keyring too.",
-            confirm_label="Delete",
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete(name)
-
-        self.app.push_screen(question, answered)
+        if name is not None:
+            question = settings_io.delete_question(
+                self.ctx.settings, name, keyring_usable=self.keyring_problem is None
+            )
+            dialog = ConfirmScreen("Delete profile", question, confirm_label="Delete")
+            self._confirm(dialog, lambda: self.delete(name))
 
     @work(exclusive=True, group=DELETE, exit_on_error=False)
     async def delete(self, name: str) -> None:
         """Delete profile `name` from the settings and its key from the keyring."""
         try:
-            await settings_io.delete_profile(self.ctx, name)
+            deleted = await settings_io.delete_profile(self.ctx, name)
         except Exception as error:
             self._failed(error)
             return
+        self.keyring_problem = self.keyring_problem or deleted.keyring_problem  # said here
         self.query_one("#profile-list", OptionList).highlighted = None
         self._fill_list()
-        message = f"Deleted profile '{name}' and its key."
-        if self.ctx.profile is not None and self.ctx.profile.name == name:
-            message += " This session stays connected until you switch profile."
+        message = deleted.describe()
         self.selected = None
         remaining = next(iter(self.ctx.settings.profiles), None)
         if remaining is None:
@@ -322,32 +327,28 @@ class SettingsScreen(ConsoleScreen[None]):
 
     def action_remove_key(self) -> None:
         name = self.selected
-        if name is None:
-            return
-        question = ConfirmScreen(
-            "Remove key",
-            f"Remove the API key of profile '{name}' from the OS keyring?",
-            confirm_label="Remove",
-        )
+        if name is not None:
+            question = f"Remove the API key of profile '{name}' from the OS keyring?"
+            dialog = ConfirmScreen("Remove key", question, confirm_label="Remove")
+            self._confirm(dialog, lambda: self.remove_key(name))
+
+    def _confirm(self, question: ConfirmScreen, then: Callable[[], object]) -> None:
+        """Ask `question`; on yes, `then()`."""
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.remove_key(name)
+                then()
 
         self.app.push_screen(question, answered)
 
     @work(exclusive=True, group=REMOVE_KEY, exit_on_error=False)
     async def remove_key(self, name: str) -> None:
         try:
-            removed = await asyncio.to_thread(session.remove_key, name)
+            said = await settings_io.remove_key(name)
         except Exception as error:
             self._failed(error)
             return
-        self._say(
-            f"Removed the key of profile '{name}' from the OS keyring."
-            if removed
-            else f"Profile '{name}' had no key in the OS keyring."
-        )
+        self._say(said)
         if name == self.selected:
             self.read_key(name)
 

@@ -9,9 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
 
 MODE_STYLES = {"sandbox": "$warning", "test": "$warning", "live": "bold $error"}
 
+
+NO_PROFILE = "none saved yet"
 
 LEGEND = Content.assemble(("●", "$success"), " in use  ", ("★", "$accent"), " default")
 
@@ -46,9 +49,15 @@ class ProfileList(Vertical):
         yield Label(LEGEND, id="profile-legend")
 
     def show(
-        self, profiles: Sequence[NamedProfile], *, in_use: str | None, default: str | None
+        self,
+        profiles: Sequence[NamedProfile],
+        *,
+        in_use: NamedProfile | None,
+        default: str | None,
     ) -> None:
-        """`profiles` (● the one named `in_use`, ★ `default`), the highlight kept in place."""
+        """`profiles` (● the one `in_use`, ★ `default`), the highlight kept in place; below
+        them, greyed out, the profile in use when it is not one of them (this run only),
+        or a line saying there is none yet."""
         options = self.query_one(OptionList)
         highlighted = options.highlighted
         options.clear_options()
@@ -57,10 +66,17 @@ class ProfileList(Vertical):
                 profile_prompt(
                     profile.name,
                     profile.mode,
-                    in_use=profile.name == in_use,
+                    in_use=in_use is not None and profile.name == in_use.name,
                     default=profile.name == default,
                 )
             )
+        if in_use is not None and all(profile.name != in_use.name for profile in profiles):
+            prompt = profile_prompt(in_use.name, in_use.mode, in_use=True, default=False)
+            options.add_option(
+                Option(Content.assemble(prompt, "\n    this run only"), disabled=True)
+            )
+        elif not profiles:
+            options.add_option(Option(NO_PROFILE, disabled=True))
         if highlighted is not None and profiles:
             options.highlighted = min(highlighted, len(profiles) - 1)
 

@@ -9,15 +9,15 @@ import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select
+from textual.widgets import Button, Input, OptionList, Select
 
 from console import credentials
 from console.app import PaymentsConsoleApp
-from console.config import Profile, load_settings
+from console.config import Profile, Settings, load_settings
 from console.screens.confirm import ConfirmScreen
 from console.screens.settings import SettingsScreen
 from screenshots.memory_keyring import MemoryKeyring
-from screenshots.scenarios import BASE_URL, SIZE, Harness, settle
+from screenshots.scenarios import BASE_URL, SIZE, Harness, seed_activity, settle
 from tests.fake_keys import live_key
 from tests.tui.helpers import fill, open_screen, text_of
 
@@ -206,7 +206,7 @@ async def test_a_missing_keyring_is_said_plainly(console: Console) -> None:
     keyring.set_keyring(FailKeyring())  # the conftest puts the previous one back
     async with console.app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, SettingsScreen, "s")
-        assert text_of(screen, "#profile-key-shown") == "unavailable (no usable keyring)"
+        assert text_of(screen, "#profile-key-shown") == "unavailable: no usable OS keyring"
         problem = text_of(screen, "#settings-problem")
         assert problem.startswith("No keyring\nNo usable OS keyring")
         assert "PAYMENTS_API_KEY" in problem
@@ -230,3 +230,257 @@ async def test_the_buttons_run_the_screens_actions(console: Console) -> None:
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmScreen)
     assert "staging" in load_settings(console.config_path).profiles
+
+
+# --- no keyring (issue 12, items 3 and 4) --------------------------------------------
+
+BACKUP = Profile(name="backup", base_url=BASE_URL, mode="test")
+
+
+def with_backup(console: Console) -> Console:
+    """A second saved profile, "backup" ("sandbox" stays the default)."""
+    console.app.ctx.settings = console.app.ctx.settings.with_profile(BACKUP)
+    return console
+
+
+@pytest.fixture
+def no_keyring(console: Console) -> Console:
+    """The console with profiles "sandbox" and "backup", and no usable keyring."""
+    keyring.set_keyring(FailKeyring())  # the conftest puts the previous one back
+    return with_backup(console)
+
+
+async def test_deleting_without_a_keyring_deletes_and_says_what_becomes_the_default(
+    no_keyring: Console,
+) -> None:
+    console = no_keyring
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        assert screen.selected == "sandbox"
+        await pilot.press("delete")
+        await pilot.pause()
+        question = text_of(pilot, "#confirm-message")
+        assert "cannot be removed: there is no usable OS keyring" in question
+        assert question.endswith("'backup' becomes the default profile.")
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.query_one("#profile-list", OptionList).option_count == 2  # + in use
+        assert screen.selected == "backup"
+        status = text_of(screen, "#settings-status")
+        assert status.startswith(
+            "Deleted profile 'sandbox'. Its key, if it had one, could not be removed: "
+            "no usable OS keyring (no keyring backend is installed or running)."
+        )
+        assert "'backup' is now the default profile." in status
+        assert not screen.query_one("#settings-problem").display
+    on_disk = load_settings(console.config_path)
+    assert list(on_disk.profiles) == ["backup"] and on_disk.default_profile == "backup"
+
+
+async def test_deleting_the_last_profile_says_none_is_the_default(console: Console) -> None:
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await pilot.press("delete", "y")
+        await settle(pilot)
+        assert text_of(screen, "#settings-status") == (
+            "Deleted profile 'sandbox' and its key. No profile is the default now. "
+            "This session stays connected until you switch profile."
+        )
+        assert text_of(screen, "#settings-form-title") == "New profile"
+
+
+async def test_use_without_a_keyring_says_what_to_run_instead_of_repeating(
+    no_keyring: Console,
+) -> None:
+    console = no_keyring
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        shown_first = text_of(screen, "#settings-problem")
+        await pilot.press("down", "ctrl+o")
+        await settle(pilot)
+        problem = text_of(screen, "#settings-problem")
+        assert problem != shown_first
+        assert problem.startswith(
+            "Cannot use profile 'backup'\nThere is no usable OS keyring to read its key from"
+        )
+        assert problem.endswith(
+            "read -rs PAYMENTS_API_KEY && export PAYMENTS_API_KEY && "
+            "payments-console --profile backup"
+        )
+        assert pilot.app.ctx.profile is not None and pilot.app.ctx.profile.name == "sandbox"
+
+
+async def test_use_without_a_keyring_takes_the_key_in_the_environment(
+    no_keyring: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console = no_keyring
+    monkeypatch.setenv("PAYMENTS_API_KEY", console.api_key)
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await pilot.press("down", "ctrl+o")
+        await settle(pilot)
+        assert pilot.app.ctx.profile == BACKUP
+        assert text_of(screen, "#settings-status") == (
+            "Now using profile 'backup' (test) with the key in PAYMENTS_API_KEY "
+            f"({credentials.mask(console.api_key)}); it is the default."
+        )
+    assert load_settings(console.config_path).default_profile == "backup"
+
+
+async def new_profile(pilot: Pilot[None], name: str, key: str = "") -> None:
+    await pilot.press("ctrl+n", *name)
+    await fill(pilot, "#profile-base-url", "https://api.example.com/v1")
+    if key:
+        await fill(pilot, "#profile-key", key)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_saving_without_a_keyring_saves_the_profile_and_says_what_to_run(
+    console: Console,
+) -> None:
+    keyring.set_keyring(FailKeyring())
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await new_profile(pilot, "shop", "sk_test_typedtyped1234")
+        assert text_of(screen, "#settings-status") == (
+            "Saved profile 'shop' (test, https://api.example.com/v1). Its key was not "
+            "stored: no usable OS keyring (no keyring backend is installed or running). "
+            "Give the key in PAYMENTS_API_KEY for each run. Next (the key is read without "
+            "echo): read -rs PAYMENTS_API_KEY && export PAYMENTS_API_KEY && "
+            "payments-console --profile shop"
+        )
+        assert screen.selected == "shop"
+    assert "shop" in load_settings(console.config_path).profiles
+    assert "typedtyped" not in console.config_path.read_text()
+
+
+async def test_saving_without_a_keyring_says_the_key_in_the_environment_is_used(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(FailKeyring())
+    monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_fromtheenv1234")
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await new_profile(pilot, "shop")
+        assert text_of(screen, "#settings-status").startswith(
+            "Saved profile 'shop' (test, https://api.example.com/v1). "
+            "PAYMENTS_API_KEY is set (sk_test_…1234) and will be used. "
+            "Next: payments-console --profile shop"
+        )
+        assert text_of(screen, "#profile-key-shown") == (
+            "sk_test_…1234 from PAYMENTS_API_KEY (this run only)"
+        )
+
+
+# --- every field, the default (issue 12, item 12) ----------------------------------
+
+
+async def test_timeout_and_currency_are_edited_on_screen(console: Console) -> None:
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        assert screen.query_one("#profile-timeout", Input).value == "10"
+        await fill(pilot, "#profile-timeout", "0")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen, "#profile-timeout-error") == (
+            "the seconds to wait for the API: a number above 0, at most 300"
+        )
+        await fill(pilot, "#profile-timeout", "2.5")
+        screen.query_one("#profile-currency", Select).focus()
+        await pilot.press(*"eur")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen, "#settings-status").startswith("Saved profile 'sandbox'")
+        assert pilot.app.ctx.profile is not None and pilot.app.ctx.profile.currency == "EUR"
+    saved = load_settings(console.config_path).profiles["sandbox"]
+    assert (saved.timeout, saved.currency) == (2.5, "EUR")
+
+
+async def test_a_profile_is_renamed_with_its_key(
+    console: Console, memory_keyring: MemoryKeyring
+) -> None:
+    with_backup(console)
+    credentials.set_key("backup", "sk_test_backupkey1234")
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await pilot.press("down")
+        await fill(pilot, "#profile-name", "spare")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen, "#settings-status") == (
+            "Renamed profile 'backup' to 'spare' and saved it."
+        )
+        assert text_of(screen, "#profile-key-shown") == "sk_test_…1234 (OS keyring)"
+    assert list(load_settings(console.config_path).profiles) == ["sandbox", "spare"]
+    assert ("payments-console", "backup") not in memory_keyring.passwords
+    assert memory_keyring.passwords[("payments-console", "spare")] == "sk_test_backupkey1234"
+
+
+async def test_a_profile_with_journal_entries_keeps_its_name(console: Console) -> None:
+    async with console.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await seed_activity(console.app)
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await fill(pilot, "#profile-name", "renamed")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen, "#profile-name-error").startswith(
+            "'sandbox' keeps its name: the journal files its payments and refunds under it"
+        )
+        assert list(pilot.app.ctx.settings.profiles) == ["sandbox"]
+    assert not console.config_path.exists()
+
+
+async def test_the_first_profile_saved_is_said_to_become_the_default(harness: Harness) -> None:
+    app = harness.app(connected=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, SettingsScreen, "s")  # from the first run
+        options = screen.query_one("#profile-list", OptionList)
+        assert options.option_count == 1 and options.get_option_at_index(0).disabled
+        assert text_of(screen, "#settings-status") == (
+            "No profile saved yet. "
+            "The first profile you save becomes the default: the console opens on it."
+        )
+        await new_profile(pilot, "shop", "sk_test_typedtyped1234")
+        assert text_of(screen, "#settings-status").endswith(
+            "It is the default profile now: the console opens on 'shop'."
+        )
+    assert load_settings(harness.workdir / "config.toml").default_profile == "shop"
+
+
+async def test_the_profile_in_use_but_not_saved_is_listed(harness: Harness) -> None:
+    app = harness.app()
+    app.ctx.settings = Settings()  # as with --sandbox: the sandbox profile is not saved
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        option = screen.query_one("#profile-list", OptionList).get_option_at_index(0)
+        assert option.disabled and "sandbox" in str(option.prompt)
+        assert "this run only" in str(option.prompt)
+        assert text_of(screen, "#settings-status").startswith(
+            "In use now: profile 'sandbox' (this run only, not saved)."
+        )
+
+
+# --- 80x24 (issue 12, item 9) ---------------------------------------------------------
+
+
+async def test_every_button_fits_at_80x24_and_focus_shows(console: Console) -> None:
+    async with console.app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        for button in screen.query(Button):
+            region = button.region
+            assert region.right <= 80 and region.bottom <= 23, button.id  # above the footer
+            assert region.width == len(str(button.label)) + 2, button.id  # not cut
+        for field in ("#profile-timeout", "#profile-currency", "#profile-key"):
+            assert screen.query_one(field).region.bottom < 23, field
+        save = screen.query_one("#settings-save", Button)
+        label = screen.query_one("#profile-timeout").parent.query_one(".profile-label")
+        assert not save.rich_style.reverse and not label.rich_style.bold
+        save.focus()
+        await pilot.pause()
+        assert save.rich_style.reverse and save.rich_style.bold  # the focused button
+        screen.query_one("#profile-timeout").focus()
+        await pilot.pause()
+        assert label.rich_style.bold and not save.rich_style.reverse  # the focused field
