@@ -64,7 +64,8 @@ def fill_journal(journal: Journal, count: int, profile: str = "bench") -> None:
         )
 
 
-async def _until(condition: Callable[[], bool]) -> None:
+async def until(condition: Callable[[], bool]) -> None:
+    """Return once `condition()` holds (checked every half millisecond)."""
     while not condition():
         await asyncio.sleep(0.0005)
 
@@ -74,12 +75,12 @@ async def _open_and_filter(pilot: Pilot[None]) -> tuple[float, float]:
     screen = HistoryScreen()
     started = time.perf_counter()
     await pilot.app.push_screen(screen)
-    await _until(lambda: screen.total > 0)
+    await until(lambda: screen.total > 0)
     await pilot.pause()
     opened = time.perf_counter() - started
     started = time.perf_counter()
     await pilot.press(KEYSTROKE)
-    await _until(lambda: screen.filter_text == KEYSTROKE)
+    await until(lambda: screen.filter_text == KEYSTROKE)
     await pilot.pause()
     filtered = time.perf_counter() - started
     await pilot.app.pop_screen()

@@ -12,11 +12,16 @@ medians are compared. Target: at most 1.5x.
 
 A last row, for information, is a busy profile's: "other", 100,000 entries (about 7,000
 a day) inside the 14 days, each of which is summed, next to the 100-entry journal.
+
+Then the home screen itself, in a headless app at 100x30 on profile "bench" with the
+clock at NOW: opened until its journal read is on screen (unknown outcomes, the day's
+figures and sparklines, recent activity), on each journal in turn (`HOME_ROUNDS`).
 `.venv/bin/python -m bench.home_figures`
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import tempfile
 import time
@@ -25,9 +30,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from textual.pilot import Pilot
+
 from bench.common import at_most, print_table
+from bench.history import until
 from bench.journal_data import Operation, plausible, timed_build
+from console.api.client import PaymentsClient
+from console.app import make_app
+from console.config import Profile, Settings
 from console.figures import SPARKLINE_DAYS
+from console.journal import Journal
+from console.screens.home import HomeScreen
+from console.widgets.day_figures import DayFigures
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
 TZ = ZoneInfo("Europe/Berlin")
@@ -38,6 +52,7 @@ OTHERS = 100_000
 CURRENCIES = ("USD", "EUR", "JPY")
 ROUNDS = 300
 WARMUP = 20
+HOME_ROUNDS = 15
 TARGET = 1.5
 
 
@@ -75,6 +90,43 @@ def _measure(cases: dict[str, Callable[[], object]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in timings.items()}
 
 
+async def _open_home(journals: dict[str, Journal]) -> dict[str, float]:
+    """Median seconds to open home on each journal, in one app (its journal swapped); a
+    first round warms caches up, then rounds alternate the order."""
+    profile = Profile(name="bench", base_url="http://127.0.0.1:9/v1", mode="sandbox")
+    app = make_app(
+        client=PaymentsClient(profile.base_url, "sk_test_bench_never_sent"),
+        journal=journals["big"],
+        settings=Settings(profiles={"bench": profile}, default_profile="bench"),
+        profile=profile,
+        clock=lambda: NOW,
+        display_tz=TZ,
+    )
+    timings: dict[str, list[float]] = {name: [] for name in journals}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for number in range(HOME_ROUNDS + 1):
+            for name in list(journals)[:: 1 if number % 2 else -1]:
+                app.ctx.journal = journals[name]
+                elapsed = await _open(pilot)
+                if number:
+                    timings[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+async def _open(pilot: Pilot[None]) -> float:
+    """Seconds to push a home screen until its journal read is drawn; then it is popped."""
+    screen = HomeScreen()
+    started = time.perf_counter()
+    await pilot.app.push_screen(screen)
+    await until(lambda: screen.query_one(DayFigures).days is not None)
+    await pilot.pause()
+    elapsed = time.perf_counter() - started
+    await pilot.app.pop_screen()
+    await pilot.pause()
+    return elapsed
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         big = timed_build(Path(directory) / "big.sqlite3", _big(), "the big journal")
@@ -93,6 +145,8 @@ def main() -> None:
                     "days busy": lambda: big.recent_days("other", now=NOW, tz=TZ),
                 }
             )
+            opened = asyncio.run(_open_home({"big": big, "small": small}))
+            medians.update({"home big": opened["big"], "home small": opened["small"]})
         finally:
             big.close()
             small.close()
@@ -104,6 +158,7 @@ def main() -> None:
             "days busy",
             "days small",
         ),
+        (f"open the home screen (figures, unknown, recent), {sizes}", "home big", "home small"),
     )
     print_table(
         (

@@ -25,7 +25,7 @@ from console.api.models import PaymentCreate, RefundCreate
 from console.app import PaymentsConsoleApp, make_app
 from console.config import Mode, Profile, Settings
 from console.context import Connector
-from console.journal import Journal
+from console.journal import Journal, Kind
 from console.operations import OperationFailed
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
@@ -228,6 +228,60 @@ async def seed_activity(app: PaymentsConsoleApp) -> None:
     )
 
 
+def seed_days(journal: Journal, profile: str = "sandbox") -> None:
+    """The thirteen days before START's: payments in USD, EUR and JPY, and a USD refund
+    every few days, written to the journal as the console records them, so that the
+    home's sparklines of net volume have a history."""
+    takings = (
+        ("USD", Decimal("37.00"), 4),
+        ("EUR", Decimal("23.00"), 3),
+        ("JPY", Decimal(1900), 2),
+    )
+    for back in range(13, 0, -1):
+        day = START - timedelta(days=back, hours=5)
+        for currency, unit, count in takings:
+            for number in range(count - (back % 5 == 0)):
+                amount = unit * (1 + (back * 7 + number * 3) % 9)
+                at = day + timedelta(minutes=41 * number + len(currency))
+                name = f"d{back:02d}{currency}{number}"
+                record_settled(journal, "payment", name, at, amount, currency, profile=profile)
+        if back % 4 == 1:
+            at = day + timedelta(hours=3)
+            refund = f"d{back:02d}refund"
+            record_settled(journal, "refund", refund, at, Decimal("30.00"), "USD", profile=profile)
+
+
+def record_settled(
+    journal: Journal,
+    kind: Kind,
+    name: str,
+    at: datetime,
+    amount: Decimal,
+    currency: str,
+    *,
+    profile: str = "sandbox",
+    payment_id: str | None = None,
+) -> None:
+    """One succeeded operation, recorded and answered at `at`: a payment `pay_<name>`,
+    or a refund `refund_<name>` of `payment_id` (default `pay_<name>`)."""
+    payment_id = payment_id or f"pay_{name}"
+    request: dict[str, Any] = {"amount": amount, "currency": currency, "source": "tok_visa"}
+    if kind == "refund":
+        request = {"payment_id": payment_id, "amount": amount}
+    entry = journal.record_pending(
+        kind=kind,
+        profile=profile,
+        idempotency_key=f"{name}-0000-4000-8000-000000000000",
+        request=request,
+        now=at,
+        payment_id=payment_id if kind == "refund" else None,
+        amount=amount,
+        currency=currency,
+    )
+    answer = {"id": payment_id if kind == "payment" else f"refund_{name}", "amount": amount}
+    journal.record_result(entry, status="succeeded", now=at, response=answer)
+
+
 # --- the scenarios -----------------------------------------------------------------------
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -260,6 +314,14 @@ async def home_with_activity(pilot: Pilot[Any]) -> None:
     await seed_activity(pilot.app)  # type: ignore[arg-type]
     await pilot.press("g")
     await settle(pilot)
+
+
+async def home_with_figures(pilot: Pilot[Any]) -> None:
+    """Home with two weeks of takings in three currencies (`seed_days`), then today's
+    activity (`seed_activity`, an unknown outcome among it)."""
+    await settle(pilot)
+    seed_days(pilot.app.ctx.journal)  # type: ignore[attr-defined]
+    await home_with_activity(pilot)
 
 
 async def _retry_confirm(pilot: Pilot[Any]) -> None:
@@ -324,6 +386,11 @@ async def _help(pilot: Pilot[Any]) -> None:
 SCENARIOS = (
     Scenario("home_empty", "Home, nothing sent yet", _home_empty),
     Scenario("home", "Home with recent activity and an unknown outcome", home_with_activity),
+    Scenario(
+        "home_figures",
+        "Home: today's figures per currency and 14 days of net volume",
+        home_with_figures,
+    ),
     Scenario("home_retry_confirm", "Retrying an operation with unknown outcome", _retry_confirm),
     Scenario("home_live", "The LIVE badge of a live-mode profile", _home_empty, mode="live"),
     Scenario("home_test", "The TEST badge of a test-mode profile", _home_empty, mode="test"),

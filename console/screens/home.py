@@ -1,7 +1,11 @@
-"""Home: operations whose outcome is unknown, then recent activity from the journal.
+"""Home: operations whose outcome is unknown, the day at a glance, then recent activity.
 
 Only the current profile's operations (every profile's while none is chosen): another
-profile's were sent to another API, which is where they can be opened or retried.
+profile's were sent to another API, which is where they can be opened or retried. The
+day's figures (payments taken, refunded, net, per currency, and a 14-day sparkline of
+net volume) are the current profile's, summed by the journal for the merchant's local
+day: the console's clock, in the display time zone (None: this machine's offset now).
+Unknown outcomes stay first: they are in no figure until the API settles them.
 
 While the console is opening (settings and journal not loaded yet), it says so; the
 app's `profile_revision` bump when they are loaded fills it in.
@@ -10,30 +14,30 @@ app's `profile_revision` bump when they are loaded fills it in.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.widgets import DataTable, Label
 
-from console.display import amount_text, local_time
+from console.display import amount_text
 from console.safe_text import one_line
 from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen
-from console.widgets.panels import status_content
+from console.widgets.day_figures import DayFigures
+from console.widgets.entry_cells import entry_columns
+from console.widgets.entry_table import Column, EntryTable
 
 if TYPE_CHECKING:
+    from console.figures import RecentDays
     from console.journal import JournalEntry
 
 LOAD = "load-journal"
 RETRY = "retry"
 RECENT_LIMIT = 50
 UNKNOWN_LIMIT = 20
-AMOUNT_WIDTH = 15
-COLUMNS = (("Time", 23), ("Kind", 7), ("Payment", 30), ("Amount", AMOUNT_WIDTH), ("Status", 9))
 
 
 def describe_entry(entry: JournalEntry) -> str:
@@ -79,21 +83,22 @@ class HomeScreen(ConsoleScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: dict[int, JournalEntry] = {}
         self.unknown: list[JournalEntry] = []
+        self.columns: tuple[Column, ...] | None = None
+        """The tables' columns, in the display time zone (None until the journal is read)."""
 
     def compose_body(self) -> ComposeResult:
+        columns = entry_columns(None, datetime.now(UTC))  # in the display zone once loaded
         yield Label("", id="unknown-title")
-        yield DataTable(id="unknown", cursor_type="row")
+        yield EntryTable(columns, id="unknown")
+        yield DayFigures(id="figures")
         yield Label("Recent activity", id="recent-title", classes="section-title")
-        yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield EntryTable(columns, id="recent", zebra_stripes=True)
         yield Label("", id="home-hint")
 
     def on_mount(self) -> None:
-        for table in self.query(DataTable):
-            for label, width in COLUMNS:
-                table.add_column(label, width=width)
         self._show_unknown([], 0)
+        self.query_one("#recent").display = self.query_one("#recent-title").display = False
         if not self.console.loaded:
             self.query_one("#home-hint", Label).update("Opening…")
         self.watch(self.app, "profile_revision", self.action_reload, init=False)
@@ -110,54 +115,53 @@ class HomeScreen(ConsoleScreen[None]):
         """Read the journal (in threads: a locked journal never freezes the console), then
         show the unknown outcomes and the recent activity."""
         journal, profile = self.ctx.journal, self.ctx.journal_profile
+        now = self.ctx.clock()
         try:
             # A console or command that stopped while sending leaves its entry pending: unknown.
-            await asyncio.to_thread(journal.recover_abandoned, now=self.ctx.clock())
+            await asyncio.to_thread(journal.recover_abandoned, now=now)
             recent = await asyncio.to_thread(journal.recent, RECENT_LIMIT, profile=profile)
             unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
             unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
+            days = await asyncio.to_thread(self._recent_days, profile, now)
         except Exception as error:
             self.show_error(error)
             return
-        self.entries = {}
+        self.columns = entry_columns(self.ctx.display_tz, now)
         self._show_unknown(unknown, unknown_total)
-        self._fill(self.query_one("#recent", DataTable), recent)
-        self._show_hint(bool(recent))
+        self.query_one(DayFigures).show(days)
+        self._show_recent(recent)
         focus = "#unknown" if unknown else "#recent"
-        self.query_one(focus, DataTable).focus()
+        self.query_one(focus, EntryTable).focus()
         self.refresh_bindings()
 
-    def _row(self, entry: JournalEntry) -> tuple[str | Text | Content, ...]:
-        """Journal text as `Text` (never read as markup) made safe to draw."""
-        return (
-            local_time(entry.created_at, self.ctx.display_tz),
-            Text(one_line(entry.kind)),
-            Text(one_line(entry.payment_id or "") or "—"),
-            Text(one_line(amount_text(entry.amount, entry.currency)).rjust(AMOUNT_WIDTH)),
-            status_content(entry.status),
-        )
-
-    def _fill(self, table: DataTable[Any], entries: list[JournalEntry]) -> None:
-        cursor = table.cursor_row
-        table.clear()
-        for entry in entries:
-            self.entries[entry.id] = entry
-            table.add_row(*self._row(entry), key=str(entry.id))
-        if entries:
-            table.move_cursor(row=min(cursor, len(entries) - 1))
+    def _recent_days(self, profile: str | None, now: datetime) -> RecentDays | None:
+        """The profile's last 14 local days in figures (None while no profile is chosen:
+        figures are one profile's)."""
+        if profile is None:
+            return None
+        tz: tzinfo | None = self.ctx.display_tz or now.astimezone().tzinfo
+        assert tz is not None
+        return self.ctx.journal.recent_days(profile, now=now, tz=tz)
 
     def _show_unknown(self, unknown: list[JournalEntry], total: int) -> None:
         """The newest unknown outcomes (at most UNKNOWN_LIMIT) under a title with them all."""
         self.unknown = unknown
         title = self.query_one("#unknown-title", Label)
-        table = self.query_one("#unknown", DataTable)
+        table = self.query_one("#unknown", EntryTable)
         title.display = table.display = bool(unknown)
         shown = "" if total == len(unknown) else f", the newest {len(unknown)} here"
         title.update(
             f"⚠ {total} operation{'s' if total != 1 else ''} with an unknown outcome{shown} · "
             "u sends it again with its idempotency key"
         )
-        self._fill(table, unknown)
+        table.show(unknown, self.columns)
+
+    def _show_recent(self, recent: list[JournalEntry]) -> None:
+        """The recent activity (title and table hidden while there is none), and the hint."""
+        table = self.query_one("#recent", EntryTable)
+        table.show(recent, self.columns)
+        table.display = self.query_one("#recent-title").display = bool(recent)
+        self._show_hint(bool(recent))
 
     def _show_hint(self, has_entries: bool) -> None:
         hint = self.query_one("#home-hint", Label)
@@ -171,11 +175,7 @@ class HomeScreen(ConsoleScreen[None]):
     # --- opening and retrying -----------------------------------------------------
 
     def _selected(self, table_id: str) -> JournalEntry | None:
-        table = self.query_one(f"#{table_id}", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.entries.get(int(key)) if key is not None else None
+        return self.query_one(f"#{table_id}", EntryTable).selected
 
     def _retry_target(self) -> JournalEntry | None:
         focused = self.focused
@@ -197,8 +197,8 @@ class HomeScreen(ConsoleScreen[None]):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        entry = self.entries.get(int(key)) if key is not None else None
+        table = event.data_table
+        entry = table.selected if isinstance(table, EntryTable) else None
         if entry is None:
             return
         if entry.status == "unknown":

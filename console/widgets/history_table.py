@@ -1,9 +1,11 @@
-"""The journal as table rows, and the paging arithmetic of the history screen.
+"""The history's table, the line that details its highlighted row, and the arithmetic of
+its keyset pages and capped count.
 
-A journal's text (IDs, keys, currencies: what the API answered or a merchant pasted) is
-drawn as one line through `safe_text.one_line`, and as `Text`, which a table measures
-but never reads as markup: no control character reaches the terminal, a pasted key
-shows masked, a `[/]` is text.
+The table's columns fit its width (`entry_table`): the amount is never cut and the
+status always shows; the key gives way first, then the details (a failure's reason, a
+description), the kind and the time. The line under the table shows the highlighted
+row's details whole, at any width: a decline's reason and code, the description, the
+source and the full idempotency key.
 """
 
 from __future__ import annotations
@@ -11,15 +13,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
-from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
-from console.display import amount_text
-from console.entries import STATUSES, JournalEntry
+from console.entries import JournalEntry
 from console.safe_text import one_line
-from console.widgets.panels import status_content
+from console.widgets.entry_cells import entry_columns
+from console.widgets.entry_table import EntryTable
 
 PAGE_SIZE = 100
 """Rows fetched per query: a screenful many times over, never the whole journal."""
@@ -27,41 +27,45 @@ PAGE_SIZE = 100
 PREFETCH_MARGIN = 50
 """The next page is fetched when the cursor comes this close to the last loaded row."""
 
-STATUS_WIDTH = max(len(status) for status in STATUSES)
-"""Styled status cells are not measured by the table: the column is as wide as the longest."""
-
-KEY_LENGTH = 8
-"""Characters of the idempotency key shown (enough to tell keys apart by eye)."""
+COUNT_LIMIT = 10_000
+"""Matches are counted up to this many ("10,000+ operations"): a count costs no more
+than that, however big the journal."""
 
 
-def short_key(key: str) -> str:
-    return key[:KEY_LENGTH] + ("…" if len(key) > KEY_LENGTH else "")
+_OUTCOMES = {
+    ("failed", True): "Declined",
+    ("failed", False): "Failed",
+    ("unknown", True): "Outcome unknown",
+    ("unknown", False): "Outcome unknown",
+}
+"""How the detail line names an outcome that has a reason, by (status, declined)."""
 
 
-def time_zone_name(tz: tzinfo | None, moment: datetime) -> str:
-    """'UTC', 'CET'... of `tz` (None: this machine's) at `moment`."""
-    return moment.astimezone(tz).tzname() or ""
+def detail_line(entry: JournalEntry) -> str:
+    """'Declined: Your card has expired. (decline code expired_card) · Order #12 · source
+    tok_chargeDeclinedExpiredCard · key 5f0c…': everything the row may not have room for."""
+    parts: list[str] = []
+    if entry.reason is not None:
+        parts.append(f"{_OUTCOMES[entry.status, bool(entry.decline_code)]}: {entry.reason}")
+    if entry.description:
+        parts.append(entry.description)
+    if entry.source:
+        parts.append(f"source {entry.source}")
+    parts.append(f"key {entry.idempotency_key}")
+    return one_line(" · ".join(parts))
 
 
-def entry_row(entry: JournalEntry, tz: tzinfo | None) -> tuple[str | Text | Content, ...]:
-    """Time, kind, payment ID, amount, status and short idempotency key of one entry."""
-    return (
-        f"{entry.created_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
-        Text(one_line(entry.kind)),
-        Text(one_line(entry.payment_id or "") or "—"),
-        Text(one_line(amount_text(entry.amount, entry.currency)), justify="right"),
-        status_content(entry.status),
-        Text(short_key(one_line(entry.idempotency_key))),
-    )
+def needs_next_page(cursor_row: int, loaded: int, more: bool) -> bool:
+    """Whether to fetch the next page: there may be more, and the cursor nears the end."""
+    return more and cursor_row >= loaded - PREFETCH_MARGIN
 
 
-def needs_next_page(cursor_row: int, loaded: int, total: int) -> bool:
-    return loaded < total and cursor_row >= loaded - PREFETCH_MARGIN
-
-
-def count_text(total: int, loaded: int, filter_text: str, profile: str | None = None) -> str:
+def count_text(
+    total: int, loaded: int, filter_text: str, profile: str | None = None, *, more: bool = False
+) -> str:
     """'1,234 operations match “failed” on profile shop · 200 shown, more load as you
-    scroll' (`profile` None: every profile's operations are counted)."""
+    scroll' (`profile` None: every profile's operations are counted; a `total` above
+    COUNT_LIMIT reads '10,000+ operations'; `more`: rows beyond those loaded remain)."""
     filter_text = one_line(filter_text)
     on = f" on profile {one_line(profile)}" if profile is not None else ""
     if total == 0:
@@ -69,9 +73,9 @@ def count_text(total: int, loaded: int, filter_text: str, profile: str | None = 
             return f"No operation matches “{filter_text}”{on}"
         return f"No operations yet{on}: the payments and refunds this console sends appear here"
     noun, verb = ("operation", "matches") if total == 1 else ("operations", "match")
-    text = f"{total:,} {noun}"
+    text = f"{COUNT_LIMIT:,}+ {noun}" if total > COUNT_LIMIT else f"{total:,} {noun}"
     text += f" {verb} “{filter_text}”{on}" if filter_text else f"{on}, newest first"
-    if loaded < total:
+    if more or loaded < total:
         text += f" · {loaded:,} shown, more load as you scroll"
     return text
 
@@ -84,8 +88,8 @@ class HistoryFilter(Input):
     ]
 
 
-class HistoryTable(DataTable[str | Text | Content]):
-    """Rows of journal entries, appended a page at a time; knows each row's payment ID.
+class HistoryTable(EntryTable):
+    """Rows of journal entries, appended a page at a time.
 
     Home and End go to the first and last loaded row (End thus loads the next page).
     """
@@ -95,14 +99,5 @@ class HistoryTable(DataTable[str | Text | Content]):
         Binding("end", "scroll_bottom", "Last row", show=False, id="history.last"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.payment_ids: list[str | None] = []
-
-    def reset(self) -> None:
-        self.clear()
-        self.payment_ids = []
-
-    def add_entries(self, entries: list[JournalEntry], tz: tzinfo | None) -> None:
-        self.add_rows(entry_row(entry, tz) for entry in entries)
-        self.payment_ids.extend(entry.payment_id for entry in entries)
+    def __init__(self, tz: tzinfo | None, moment: datetime, *, id: str | None = None) -> None:
+        super().__init__(entry_columns(tz, moment, key=True), id=id, zebra_stripes=True)
