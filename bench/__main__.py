@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.startup",
     "bench.history",
     "bench.home_figures",
+    "bench.batch",
 ]
 
 

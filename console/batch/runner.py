@@ -78,6 +78,8 @@ class Runner:
         """Why the run stopped before its end, once it did."""
         self.in_flight: set[int] = set()
         """The lines being sent right now."""
+        self.sent = 0
+        """Rows settled in this run."""
 
     def stop(self, reason: str) -> None:
         """Start no other row (the rows in flight finish); the first reason is kept."""
@@ -166,6 +168,7 @@ class Runner:
         )
 
     def _settle(self, settled: Settled) -> None:
+        self.sent += 1
         self.plan.table.settle(
             settled.row.line,
             settled.status,

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,7 @@ class _Run:
 
     async def _batch(self, table: WorkTable) -> int:
         batch = self.batch
+        started = time.monotonic()
         try:
             plan = await self._before_sending(self._prepare(table))
         except Invalid as invalid:
@@ -154,7 +156,7 @@ class _Run:
         try:
             if plan.to_send and not batch.yes:
                 await self._before_sending(batch_output.confirm(plan, self.connection.profile))
-            code, finished = await self._send(plan)
+            code, finished = await self._send(plan, checking=time.monotonic() - started)
             return code
         finally:
             release = self.journal.release_batch
@@ -195,8 +197,9 @@ class _Run:
         except PaymentsError as exc:
             raise Failure(f"{exc}. Nothing was sent", EXIT_NOT_SENT) from None
 
-    async def _send(self, plan: Plan) -> tuple[int, bool]:
-        """Send the rows; the exit code, and whether nothing is left to send."""
+    async def _send(self, plan: Plan, *, checking: float) -> tuple[int, bool]:
+        """Send the rows; the exit code, and whether nothing is left to send (`checking`:
+        the seconds the file's checks took, for the summary)."""
         operations = Operations(
             self.connection.client, self.journal, self.connection.profile.name, self.now
         )
@@ -204,6 +207,7 @@ class _Run:
         self.runner = runner = Runner(
             plan, operations, concurrency=self.batch.concurrency, on_settled=display.settled
         )
+        started = time.monotonic()
         try:
             await self._cancellable(runner.run())
         except asyncio.CancelledError:
@@ -212,7 +216,8 @@ class _Run:
             runner.stop(f"Interrupted ({self.caught[0]}) while rows were sent")
         finally:
             display.close()
-        code = batch_output.summary(plan, self.batch.report, runner.stopped, self.batch.args)
+        seconds = batch_output.Seconds(checking, time.monotonic() - started)
+        code = batch_output.summary(plan, self.batch.report, runner, self.batch.args, seconds)
         return code, code in (EXIT_OK, EXIT_API)
 
     async def _cancellable(self, step: Coroutine[Any, Any, _T]) -> _T:

@@ -22,6 +22,7 @@ from console import money
 from console.batch.plan import Invalid, Plan
 from console.batch.problems import column_letter, render_problems
 from console.batch.report import ReportRow, ReportStatus, write_report
+from console.batch.runner import Runner
 from console.batch.totals import CurrencyTotal, total_lines, typed_total_error
 from console.batch.worktable import WorkRow
 from console.commands.batch_options import DEFAULT_CONCURRENCY
@@ -206,9 +207,24 @@ def dry_run(plan: Plan, report: Path, as_json: bool) -> int:
     return EXIT_OK
 
 
-def summary(plan: Plan, report: Path, stopped: str | None, args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class Seconds:
+    """How long a live run took: checking the file (and its payments), then sending."""
+
+    checking: float
+    sending: float
+
+    def text(self, sent: int) -> str:
+        rate = f" ({sent / self.sending:,.0f} rows/s)" if sent and self.sending > 0 else ""
+        return f"checked in {self.checking:.1f} s, {sent:,} sent in {self.sending:.1f} s{rate}"
+
+
+def summary(
+    plan: Plan, report: Path, runner: Runner, args: argparse.Namespace, seconds: Seconds
+) -> int:
     """The report, then what the run did and its exit code; the resume command when rows
     are left."""
+    stopped = runner.stopped
     tally = _Tally()
 
     def rows() -> Iterator[ReportRow]:
@@ -221,7 +237,13 @@ def summary(plan: Plan, report: Path, stopped: str | None, args: argparse.Namesp
     left = tally.counts["unknown"] + tally.counts["not_sent"]
     resume = _resume_command(plan, args) if left else None
     if args.json:
-        print_json(_summary(plan, report, tally, dry_run=False, stopped=stopped, resume=resume))
+        fields = _summary(plan, report, tally, dry_run=False, stopped=stopped, resume=resume)
+        fields["seconds"] = {
+            "checking": Decimal(f"{seconds.checking:.3f}"),
+            "sending": Decimal(f"{seconds.sending:.3f}"),
+        }
+        fields["sent"] = runner.sent
+        print_json(fields)
     else:
         counts = ", ".join(
             f"{tally.counts[status]:,} {status.replace('_', ' ')}"
@@ -234,6 +256,8 @@ def summary(plan: Plan, report: Path, stopped: str | None, args: argparse.Namesp
         done = total_lines(dict(sorted(tally.moved.items())))
         if done:
             print(f"  {_VERBS[plan.kind][1]} {'; '.join(done)}")
+        if runner.sent:
+            print(f"  {seconds.text(runner.sent)}")
         print(f"Report: {report}")
     if resume is not None:
         why = f"{one_line(stopped)}. " if stopped else ""

@@ -176,6 +176,7 @@ def test_a_payments_batch_reports_a_decline_and_a_second_run_sends_nothing_again
     again = cli("batch", "payments", str(path), "--yes", "--json")
     summary = money.loads(again.stdout)
     assert (again.returncode, summary["done"], summary["refused"]) == (1, 2, 1)
+    assert (summary["sent"], summary["seconds"]["sending"]) == (0, Decimal("0.000"))
     with Journal(default_journal_path()) as journal:
         assert sorted(e.status for e in journal.recent()) == ["failed", "succeeded", "succeeded"]
         assert {e.idempotency_key.rpartition("-")[2] for e in journal.recent()} == {"2", "3", "4"}
