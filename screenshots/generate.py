@@ -12,8 +12,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import keyring
+
 from console.screens.palette import screenshot_svg
 from screenshots import refund_history_settings, settings_first_run
+from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import SCENARIOS as SHELL_SCENARIOS
 from screenshots.scenarios import SIZE, Scenario, build, make_harness
 
@@ -28,6 +31,7 @@ OUT = Path(__file__).parent
 
 
 async def render(scenario: Scenario) -> str:
+    keyring.set_keyring(MemoryKeyring())  # never the OS keyring (a scenario may set another)
     with tempfile.TemporaryDirectory(prefix="payments-console-shot-") as workdir:
         harness = make_harness(Path(workdir))
         try:

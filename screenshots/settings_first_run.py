@@ -12,12 +12,14 @@ from typing import Any
 import keyring
 from keyring.backends.fail import Keyring as NoKeyring
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from console import credentials
 from console.app import PaymentsConsoleApp
 from console.config import Profile
+from console.screens.first_run import FirstRunScreen
 from screenshots.memory_keyring import MemoryKeyring
-from screenshots.scenarios import Scenario, paste, settle
+from screenshots.scenarios import BASE_URL, Scenario, paste, settle
 
 SIZES = ((80, 24), (100, 30))
 
@@ -88,6 +90,31 @@ async def _settings_key_refused(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+# --- the first run --------------------------------------------------------------------
+
+
+async def _first_run_no_keyring(pilot: Pilot[Any]) -> None:
+    """No usable OS keyring: the first run says the key is for this run only."""
+    keyring.set_keyring(NoKeyring())
+    screen = pilot.app.screen
+    assert isinstance(screen, FirstRunScreen)
+    screen.read_key_note()  # read at mount, before this scenario took the keyring away
+    await settle(pilot)
+
+
+async def _first_run_refused(pilot: Pilot[Any]) -> None:
+    """A key the API refuses: said under the key and in the panel; nothing is saved."""
+    keyring.set_keyring(MemoryKeyring())
+    await settle(pilot)
+    screen = pilot.app.screen
+    for field, text in (("#profile-base-url", BASE_URL), ("#profile-key", DEMO_KEY)):
+        screen.query_one(field, Input).value = ""
+        screen.query_one(field).focus()
+        await paste(pilot, text)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
 SCENARIOS = (
     Scenario("settings", "Settings: profiles, the key masked, every field, the theme", _settings),
     Scenario(
@@ -110,6 +137,18 @@ SCENARIOS = (
         "settings_key_refused",
         "Settings: the connection test names a refused key",
         _settings_key_refused,
+    ),
+    Scenario(
+        "first_run_no_keyring",
+        "First run without a keyring: the key is for this run only",
+        _first_run_no_keyring,
+        connected=False,
+    ),
+    Scenario(
+        "first_run_refused",
+        "First run: a key the API refuses, said under the field",
+        _first_run_refused,
+        connected=False,
     ),
 )
 

@@ -1,11 +1,16 @@
-"""First run: no profile and no key yet. Offer the local sandbox, or a base URL and key."""
+"""First run: no profile and no key yet. Offer the local sandbox, or a profile and its key.
+
+The profile is written in the settings screen's `ProfileForm` (every field, each problem
+under it). The key is checked against the API first; then the profile is saved and the
+key kept in the OS keyring, or, without a usable keyring, used for this run only, with
+the command that gives it next time (`settings_io.save_profile` says which).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import ClassVar
 
-from pydantic import ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,19 +19,25 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Select
 
 from console import credentials, session
 from console.api.errors import AuthenticationError
-from console.config import MODES, Profile, save_settings
+from console.config import Profile
 from console.error_text import describe_error
+from console.screens import settings_io
 from console.screens.base import ConsoleScreen
-from console.widgets.panels import ErrorPanel, FormField
+from console.screens.profile_form import ProfileForm
+from console.widgets.panels import ErrorPanel
 
 CONNECT = "connect"
+KEY_NOTE = "key-note"
 DEFAULT_BASE_URL = "https://api.paymentprocessing.com/v1"
 
 
 class FirstRunScreen(ConsoleScreen[None]):
-    """Choose where payments go; the key is checked against the API, then kept in the keyring."""
+    """Choose where payments go; the key is checked against the API, then kept."""
 
     SCREEN_TITLE = "Welcome"
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (as Screen types it)
+    """Below 30 rows the form's rows close up, so that the whole form fits."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "connect", "Connect", id="first_run.connect", tooltip="Check and save"),
@@ -37,7 +48,6 @@ class FirstRunScreen(ConsoleScreen[None]):
         self.busy = False
 
     def compose_body(self) -> ComposeResult:
-        profile = self.ctx.profile
         sandbox_ready = self.console.sandbox is not None
         with Vertical(id="first-run"):
             yield Label("No API is connected yet. Where should payments go?", id="first-run-intro")
@@ -46,6 +56,7 @@ class FirstRunScreen(ConsoleScreen[None]):
                     "Use the local sandbox",
                     id="use-sandbox",
                     variant="primary",
+                    compact=True,
                     disabled=not sandbox_ready,
                 )
                 yield Label(
@@ -54,33 +65,10 @@ class FirstRunScreen(ConsoleScreen[None]):
                     else "Start the console with --sandbox to use the local sandbox.",
                     classes="choice-help",
                 )
-            yield Label("Or connect to an API with your key", classes="section-title")
-            yield FormField(
-                "Profile name",
-                Input(value=profile.name if profile else "default", id="profile-name"),
-                name="profile-name",
+            yield ProfileForm(id="first-run-form")
+            yield Button(
+                "Connect ^s", id="first-run-connect", compact=True, action="screen.connect"
             )
-            yield FormField(
-                "Base URL",
-                Input(value=profile.base_url if profile else DEFAULT_BASE_URL, id="base-url"),
-                name="base-url",
-            )
-            with Horizontal(id="key-row"):
-                yield FormField(
-                    "API key (kept in the OS keyring, never in a file)",
-                    Input(password=True, placeholder="sk_test_...", id="api-key"),
-                    name="api-key",
-                )
-                yield FormField(
-                    "Mode",
-                    Select(
-                        [(mode.upper(), mode) for mode in MODES],
-                        value=profile.mode if profile else "test",
-                        allow_blank=False,
-                        id="mode",
-                    ),
-                    name="mode",
-                )
             yield ErrorPanel(id="first-run-error")
             with Horizontal(id="first-run-progress", classes="progress-row"):
                 yield LoadingIndicator()
@@ -88,18 +76,32 @@ class FirstRunScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#first-run-progress").display = False
-        self.query_one("#use-sandbox" if self.console.sandbox else "#api-key").focus()
+        profile = self.ctx.profile  # chosen, its key missing (or none yet)
+        start = profile.model_dump() if profile else {"name": "default"}
+        form = self.query_one(ProfileForm)
+        form.show_new(
+            title="Or connect to an API with your key",
+            start={"base_url": DEFAULT_BASE_URL, **start},
+        )
+        self.read_key_note()
+        self.query_one("#use-sandbox" if self.console.sandbox else "#profile-key").focus()
 
-    @on(Input.Changed, "#api-key")
+    @work(exclusive=True, group=KEY_NOTE, exit_on_error=False)
+    async def read_key_note(self) -> None:
+        """Say where the key will be kept (the keyring, or this run only)."""
+        note = await asyncio.to_thread(settings_io.where_the_key_goes)
+        self.query_one(ProfileForm).show_key_note(note)
+
+    @on(Input.Changed, "#profile-key")
     def _infer_mode(self, event: Input.Changed) -> None:
         mode = credentials.infer_mode(event.value.strip())
         if mode is not None:
-            self.query_one("#mode", Select).value = mode
+            self.query_one("#profile-mode", Select).value = mode
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "api-key":
+        if event.input.id == "profile-key":
             self.action_connect()
         else:
             self.focus_next()
@@ -113,28 +115,14 @@ class FirstRunScreen(ConsoleScreen[None]):
     def action_connect(self) -> None:
         if self.busy:
             return
-        name = self.query_one("#profile-name", Input).value.strip()
-        key = self.query_one("#api-key", Input).value.strip()
-        mode = self.query_one("#mode", Select).value
-        problems: dict[str, str | None] = {"profile-name": None, "base-url": None, "api-key": None}
-        profile: Profile | None = None
-        try:
-            profile = Profile(
-                name=name,
-                base_url=self.query_one("#base-url", Input).value,
-                mode=mode if isinstance(mode, str) else "test",
-            )
-        except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                field = "base-url" if "base_url" in error["loc"] else "profile-name"
-                problems[field] = str(error["msg"]).removeprefix("Value error, ")
-        try:
-            credentials.check_key_shape(key)
-        except ValueError as exc:
-            problems["api-key"] = str(exc)
-        for field, message in problems.items():
-            self.query_one(f"#field-{field}", FormField).set_error(message)
-        if profile is None or problems["api-key"] is not None:
+        form = self.query_one(ProfileForm)
+        read = form.read(None, set())
+        if read is None:
+            return
+        profile, typed = read
+        key = typed or credentials.env_key() or ""
+        if not key:
+            form.show_errors({"key": f"Paste the API key (or set {credentials.ENV_VAR})"})
             return
         self._busy("Checking the key with the API…")
         self.connect(profile, key)
@@ -156,32 +144,35 @@ class FirstRunScreen(ConsoleScreen[None]):
         except Exception as error:
             self._not_connected(error)
             return
-        self._connected()
+        self._connected(f"Connected to {profile.base_url}")
 
     @work(exclusive=True, group=CONNECT, exit_on_error=False)
     async def connect(self, profile: Profile, key: str) -> None:
-        """Check the key with the API, keep it in the keyring, save the profile, use it."""
+        """Check the key with the API, save the profile (and the key, if a keyring takes
+        it), use it."""
         ctx = self.ctx
         try:
             connection = ctx.session.connect(profile, key)
             try:
                 await session.verify(connection)
+                saved = await settings_io.save_profile(ctx, profile, key)
             except BaseException:
                 await connection.client.aclose()
                 raise
-            await asyncio.to_thread(session.save_key, profile, key)
-            settings = ctx.settings.with_profile(profile, make_default=True)
-            await asyncio.to_thread(save_settings, settings, ctx.config_path)
-            ctx.settings = settings
             await self.console.use_client(profile, connection.client)
         except Exception as error:
             self._not_connected(error)
             return
-        self._connected()
+        if saved.keyring_problem is None:
+            self._connected(f"Connected to {profile.base_url}. {saved.describe()}")
+        else:  # what to run next time: long enough to read, copy or note down
+            self._connected(f"Connected for this run only. {saved.describe()}", warning=True)
 
-    def _connected(self) -> None:
-        profile = self.ctx.profile
-        self.notify(f"Connected to {profile.base_url}" if profile else "Connected", title="Ready")
+    def _connected(self, message: str, *, warning: bool = False) -> None:
+        if warning:
+            self.notify(message, title="Key not stored", severity="warning", timeout=30)
+        else:
+            self.notify(message, title="Ready")
         self.dismiss(None)
 
     def _not_connected(self, error: Exception) -> None:
@@ -190,5 +181,6 @@ class FirstRunScreen(ConsoleScreen[None]):
         self.query_one("#first-run").disabled = False
         self.query_one(ErrorPanel).show_message(*describe_error(error))
         if isinstance(error, AuthenticationError):
-            self.query_one("#field-api-key", FormField).set_error("The API did not accept this key")
-            self.query_one("#api-key").focus()
+            form = self.query_one(ProfileForm)
+            form.show_errors({"key": "The API did not accept this key"})
+            self.query_one("#profile-key").focus()

@@ -10,7 +10,7 @@ testing and the keyring are the settings screen's workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -119,18 +119,20 @@ class ProfileForm(Vertical):
 
     def show_profile(self, profile: Profile) -> None:
         """Saved profile `profile`, its key not read yet ("…")."""
-        self._fill(f"Profile '{profile.name}'", profile)
+        self._fill(f"Profile '{profile.name}'", profile.model_dump())
         self.show_key(None)
 
-    def show_new(self, note: str = "") -> None:
-        """An empty form for a new profile (`note` beside its title), its name focused."""
-        self._fill(f"New profile{note}", None)
-        self.query_one("#profile-key-shown", Label).update("none yet")
+    def show_new(
+        self, title: str = "New profile", start: Mapping[str, object] | None = None
+    ) -> None:
+        """A form for a new profile (its fields as in `start`, else empty or the model's
+        defaults), its name focused."""
+        self._fill(title, {**_new_profile_values(), **(start or {})})
+        self.show_key_note("none yet")
         self.query_one("#profile-name", Input).focus()
 
-    def _fill(self, title: str, profile: Profile | None) -> None:
+    def _fill(self, title: str, values: Mapping[str, object]) -> None:
         self.query_one("#settings-form-title", Label).update(title)
-        values = profile.model_dump() if profile else _new_profile_values()
         for name, control in self.controls.items():
             _shown(control, values[name])
         self.query_one("#profile-key", Input).value = ""
@@ -142,38 +144,36 @@ class ProfileForm(Vertical):
         shown.update("…" if status is None else status.describe())
 
     def key_unavailable(self) -> None:
-        self.query_one("#profile-key-shown", Label).update("unavailable: no usable OS keyring")
+        self.show_key_note("unavailable: no usable OS keyring")
 
-    def profile(self, existing: Profile | None, names: set[str]) -> Profile | None:
-        """The profile the form describes (over `existing`, the saved one shown, if any),
-        or None with its errors shown under the fields; its name must not be another
-        profile's (one of `names`)."""
+    def show_key_note(self, note: str) -> None:
+        """`note` where the stored key is shown (e.g. where a new key will be kept)."""
+        self.query_one("#profile-key-shown", Label).update(note)
+
+    def read(self, existing: Profile | None, names: set[str]) -> tuple[Profile, str] | None:
+        """The profile the form describes (over `existing`, the saved one shown, if any)
+        and the key typed ('' for none), or None with every problem shown under its
+        field; the profile's name must not be another's (one of `names`)."""
+        errors: dict[str, str] = {}
         typed = {name: control.value for name, control in self.controls.items()}
+        profile = None
         try:
             profile = Profile(**{**(existing.model_dump() if existing else {}), **typed})
         except ValidationError as exc:
-            self.show_errors(dict(field_errors(exc)))
-            return None
-        if profile.name in names and (existing is None or existing.name != profile.name):
-            self.show_errors({"name": f"There is already a profile named '{profile.name}'"})
-            return None
-        self.show_errors({})
-        return profile
-
-    def typed_key(self) -> str | None:
-        """The key typed in the form (checked), '' when none was typed, None when invalid."""
-        typed = self.query_one("#profile-key", Input).value
-        if not typed.strip():
-            return ""
+            errors.update(field_errors(exc))
+        if profile and profile.name in names and (not existing or existing.name != profile.name):
+            errors["name"] = f"There is already a profile named '{profile.name}'"
+        key = self.query_one("#profile-key", Input).value
         try:
-            return credentials.check_key_shape(typed)
+            key = credentials.check_key_shape(key) if key.strip() else ""
         except credentials.InvalidKeyError as exc:
-            self.show_errors({"key": str(exc)})
-            return None
+            errors["key"] = str(exc)
+        self.show_errors(errors)
+        return None if errors or profile is None else (profile, key)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each message under its field (others cleared); one of no field under the first."""
-        placed = {field.name: field for field in FIELDS}
+        placed = {field.name for field in FIELDS} | {"key"}
         unplaced = [f"{name}: {text}" for name, text in errors.items() if name not in placed]
         for field in FIELDS:
             message = errors.get(field.name)

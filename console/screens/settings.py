@@ -206,15 +206,16 @@ class SettingsScreen(ConsoleScreen[None]):
         if name == self.selected:
             self.form.show_key(status)
 
-    def _form_profile(self) -> Profile | None:
-        """The profile the form describes, or None (its errors shown under the fields)."""
+    def _form_profile(self) -> tuple[Profile, str] | None:
+        """The profile the form describes and the key typed, or None (the problems shown
+        under the fields)."""
         profiles = self.ctx.settings.profiles
-        return self.form.profile(profiles.get(self.selected or ""), set(profiles))
+        return self.form.read(profiles.get(self.selected or ""), set(profiles))
 
     def action_save(self) -> None:
-        profile = self._form_profile()
-        key = self.form.typed_key() if profile is not None else None
-        if profile is not None and key is not None:
+        read = self._form_profile()
+        if read is not None:
+            profile, key = read
             self._say(f"Saving profile '{profile.name}'…")
             self.save(profile, key, self.selected)
 
@@ -266,9 +267,9 @@ class SettingsScreen(ConsoleScreen[None]):
         self._say(settings_io.describe_switch(profile, key))
 
     def action_test_connection(self) -> None:
-        profile = self._form_profile()
-        key = self.form.typed_key() if profile is not None else None
-        if profile is not None and key is not None:
+        read = self._form_profile()
+        if read is not None:
+            profile, key = read
             self._say(f"Testing {profile.base_url}…")
             self.test_connection(profile, key)
 

@@ -42,6 +42,19 @@ def _stored_or_none(profile: Profile) -> str | None:
         return None
 
 
+def where_the_key_goes() -> str:
+    """What the first run says of the key it is given (blocking: the keyring is asked)."""
+    try:
+        credentials.ensure_available()
+        kept = "kept in the OS keyring, never in a file"
+    except credentials.KeyringUnavailableError:
+        kept = "no usable OS keyring: used for this run only, never stored"
+    env = credentials.env_key()
+    if env is None:
+        return kept
+    return f"{credentials.ENV_VAR} ({credentials.mask(env)}) is used if none is typed"
+
+
 def opening_note(settings: Settings, current: Profile | None) -> str | None:
     """What the screen says first: the profile in use when it is not saved, and which
     profile will be the default when none is saved yet."""
@@ -95,32 +108,32 @@ class Saved:
     """The key to connect it again with (None: the session stays as it is)."""
 
     def describe(self) -> str:
-        profile = self.profile
+        """What was saved and where the key went; a command to run next comes last."""
+        profile, key = self.profile, self.key
         parts = [f"Saved profile '{profile.name}' ({profile.mode}, {profile.base_url})."]
         if self.old_name is not None:
             parts[0] = f"Renamed profile '{self.old_name}' to '{profile.name}' and saved it."
-        if self.keyring_problem is not None:
-            kept = "was not stored" if self.key else "(if it has one) was not moved"
-            parts.append(f"Its key {kept}: no usable OS keyring ({self.keyring_problem}).")
-            parts.append(session.next_step_with_env_key(profile.name, self.key or None))
-        elif self.key:
-            parts.append(f"Key {credentials.mask(self.key)} stored in the OS keyring.")
-            note = session.env_key_note(self.key)
-            if note:
-                parts.append(f"{note}.")
-        elif credentials.env_key():
-            parts.append(session.next_step_with_env_key(profile.name))
-        if self.key:
-            warning = credentials.mode_warning(self.key, profile.mode, profile.name)
-            if warning:
-                parts.append(f"Warning: {warning}.")
         if self.became_default:
             parts.append(f"It is the default profile now: the console opens on '{profile.name}'.")
+        next_step = None
+        if self.keyring_problem is not None:
+            kept = "was not stored" if key else "(if it has one) was not moved"
+            parts.append(f"Its key {kept}: no usable OS keyring ({self.keyring_problem}).")
+            next_step = session.next_step_with_env_key(profile.name, key or None)
+        elif key:
+            parts.append(f"Key {credentials.mask(key)} stored in the OS keyring.")
+            note = session.env_key_note(key)
+            parts.extend([f"{note}."] if note else [])
+        elif credentials.env_key():
+            next_step = session.next_step_with_env_key(profile.name)
+        warning = key and credentials.mode_warning(key, profile.mode, profile.name)
+        if warning:
+            parts.append(f"Warning: {warning}.")
         if self.reconnect_key:
             parts.append("This session now uses it.")
         elif self.in_use and self.old_name is not None:
             parts.append(f"This session stays on '{self.old_name}' until you switch profile.")
-        return " ".join(parts)
+        return " ".join([*parts, *([next_step] if next_step else [])])
 
 
 async def save_profile(

@@ -444,8 +444,10 @@ async def test_the_first_profile_saved_is_said_to_become_the_default(harness: Ha
             "The first profile you save becomes the default: the console opens on it."
         )
         await new_profile(pilot, "shop", "sk_test_typedtyped1234")
-        assert text_of(screen, "#settings-status").endswith(
-            "It is the default profile now: the console opens on 'shop'."
+        assert text_of(screen, "#settings-status") == (
+            "Saved profile 'shop' (test, https://api.example.com/v1). It is the default "
+            "profile now: the console opens on 'shop'. Key sk_test_…1234 stored in the "
+            "OS keyring."
         )
     assert load_settings(harness.workdir / "config.toml").default_profile == "shop"
 
@@ -484,3 +486,14 @@ async def test_every_button_fits_at_80x24_and_focus_shows(console: Console) -> N
         screen.query_one("#profile-timeout").focus()
         await pilot.pause()
         assert label.rich_style.bold and not save.rich_style.reverse  # the focused field
+        assert screen.query_one("#profile-timeout").region.height == 1  # its row not pushed
+
+
+async def test_a_refused_key_is_said_under_the_key_only(console: Console) -> None:
+    async with console.app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, SettingsScreen, "s")
+        await fill(pilot, "#profile-key", "short")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert text_of(screen, "#profile-key-error").startswith("Not an API key")
+        assert not screen.query_one("#profile-name-error").display

@@ -12,13 +12,17 @@ from typing import Any
 
 import pytest
 
-from screenshots.scenarios import Harness, Scenario, build
+from screenshots.scenarios import BY_NAME, Harness, Scenario, build
 from screenshots.settings_first_run import SCENARIOS, SIZES
 
 CASES = [
-    pytest.param(scenario, size, id=f"{scenario.name}-{size[0]}x{size[1]}")
-    for scenario in SCENARIOS
-    for size in SIZES
+    *(
+        pytest.param(scenario, size, id=f"{scenario.name}-{size[0]}x{size[1]}")
+        for scenario in SCENARIOS
+        for size in SIZES
+    ),
+    # the first run as it opens: at 100x30 in test_snapshots.py
+    pytest.param(BY_NAME["first_run"], (80, 24), id="first_run-80x24"),
 ]
 
 
