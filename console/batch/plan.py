@@ -43,6 +43,8 @@ batch stops for it."""
 
 FetchFigures = Callable[[str], Awaitable[RefundFigures | None]]
 """A payment's refund figures from the API, None when it has no such payment."""
+Fetched = Callable[[int, int], None]
+"""Told (done, total) as each payment is fetched."""
 
 
 class Priced(NamedTuple):
@@ -113,13 +115,15 @@ async def prepare(
     now: Callable[[], datetime],
     retry_failed: bool = False,
     claim: bool = False,
+    fetched: Fetched = lambda done, total: None,
 ) -> Plan:
     """Read and check the batch at `path` into `table`. `claim`: make this process the
-    batch's runner first (a live run), so no other run changes its rows meanwhile."""
+    batch's runner first (a live run), so no other run changes its rows meanwhile;
+    `fetched(done, total)` hears of each payment fetched."""
     batch_file, problems = await asyncio.to_thread(read_rows, path, kind, table)
     if problems:
         if kind == "refunds" and batch_file.sha256 is not None:  # every problem at once
-            problems += await _refund_problems(table, fetch, concurrency)
+            problems += await _refund_problems(table, fetch, concurrency, fetched)
         raise Invalid(sorted(problems, key=lambda problem: problem.line), batch_file.header)
     assert batch_file.sha256 is not None
     identity = BatchIdentity(profile, batch_file.sha256)
@@ -130,7 +134,7 @@ async def prepare(
     try:
         await asyncio.to_thread(journal_states, table, journal, identity, now(), retry_failed)
         if kind == "refunds":
-            problems = await _refund_problems(table, fetch, concurrency)
+            problems = await _refund_problems(table, fetch, concurrency, fetched)
             if problems:
                 raise Invalid(problems, batch_file.header)
     except BaseException:
@@ -250,13 +254,21 @@ def row_state(
     return "resend"
 
 
-async def fetch_payments(table: WorkTable, fetch: FetchFigures, concurrency: int) -> None:
+async def fetch_payments(
+    table: WorkTable,
+    fetch: FetchFigures,
+    concurrency: int,
+    fetched: Fetched = lambda done, total: None,
+) -> None:
     """The figures of every payment the rows to check refund, `concurrency` at a time."""
-    payment_ids = table.payment_ids()
+    payment_ids, total, done = table.payment_ids(), table.count_payment_ids(), 0
 
     async def fetcher() -> None:
+        nonlocal done
         for payment_id in payment_ids:
             table.add_payment(payment_id, await fetch(payment_id))
+            done += 1
+            fetched(done, total)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -267,9 +279,9 @@ async def fetch_payments(table: WorkTable, fetch: FetchFigures, concurrency: int
 
 
 async def _refund_problems(
-    table: WorkTable, fetch: FetchFigures, concurrency: int
+    table: WorkTable, fetch: FetchFigures, concurrency: int, fetched: Fetched
 ) -> list[Problem]:
-    await fetch_payments(table, fetch, concurrency)
+    await fetch_payments(table, fetch, concurrency, fetched)
     return await asyncio.to_thread(check_refunds, table)
 
 

@@ -219,6 +219,13 @@ class WorkTable:
             yield from page
             after = page[-1]
 
+    def count_payment_ids(self) -> int:
+        """How many `payment_ids` there are."""
+        found = self._db.execute(
+            "SELECT count(DISTINCT payment_id) FROM rows WHERE state IN ('new', 'retry')"
+        ).fetchone()
+        return int(found[0])
+
     def add_payment(self, payment_id: str, figures: RefundFigures | None) -> None:
         """A payment the API found (its figures), or did not (None)."""
         payment = None if figures is None else money.dumps(figures.payment.to_wire())

@@ -16,7 +16,7 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -130,6 +130,8 @@ class _Run:
         self.caught: list[str] = []
         self.task: asyncio.Future[Any] | None = None
         self.runner: Runner | None = None
+        self.notes: Callable[[str], None] = warn
+        """Where a warning goes (the progress display, while it shows)."""
 
     async def main(self) -> int:
         loop = asyncio.get_running_loop()
@@ -150,13 +152,14 @@ class _Run:
             plan = await self._before_sending(self._prepare(table))
         except Invalid as invalid:
             return batch_output.invalid(invalid, batch.path, batch.as_json)
+        checking = time.monotonic() - started
         if batch.dry_run:
             return batch_output.dry_run(plan, batch.report, batch.as_json)
         finished = False
         try:
             if plan.to_send and not batch.yes:
                 await self._before_sending(batch_output.confirm(plan, self.connection.profile))
-            code, finished = await self._send(plan, checking=time.monotonic() - started)
+            code, finished = await self._send(plan, checking=checking)
             return code
         finally:
             release = self.journal.release_batch
@@ -164,6 +167,7 @@ class _Run:
 
     async def _prepare(self, table: WorkTable) -> Plan:
         batch, client = self.batch, self.connection.client
+        display = ProgressDisplay(Progress(0), sys.stderr, steps="payments checked")
         try:
             return await prepare(
                 batch.path,
@@ -176,6 +180,7 @@ class _Run:
                 now=self.now,
                 retry_failed=batch.retry_failed,
                 claim=not batch.dry_run,
+                fetched=lambda done, total: display.step(total),
             )
         except BatchBusy as busy:
             raise Failure(str(busy), EXIT_NOT_SENT) from None
@@ -183,6 +188,8 @@ class _Run:
             raise Failure(str(refused), EXIT_USAGE) from None
         except FetchFailed as failed:
             raise Failure(str(failed), EXIT_NOT_SENT) from None
+        finally:
+            display.close()
 
     async def _before_sending(self, step: Coroutine[Any, Any, _T]) -> _T:
         """Run `step`; a signal meanwhile ends the command: nothing was sent."""
@@ -204,6 +211,7 @@ class _Run:
             self.connection.client, self.journal, self.connection.profile.name, self.now
         )
         display = ProgressDisplay(Progress(plan.to_send), sys.stderr)
+        self.notes = display.note
         self.runner = runner = Runner(
             plan, operations, concurrency=self.batch.concurrency, on_settled=display.settled
         )
@@ -235,9 +243,10 @@ class _Run:
         runner = self.runner
         if runner is not None and len(self.caught) == 1:
             runner.stop(f"Interrupted ({name})")
-            warn(
-                f"{name}: stopping once the {len(runner.in_flight)} rows in flight are answered"
-                " (again to stop at once: their outcome would be unknown)"
+            in_flight = len(runner.in_flight)
+            self.notes(
+                f"{name}: stopping once the {in_flight} row{'s' if in_flight != 1 else ''} in"
+                " flight are answered (again to stop at once: their outcome would be unknown)"
             )
         elif self.task is not None:
             self.task.cancel()

@@ -153,6 +153,9 @@ async def _read_line(prompt: str) -> str | None:
     loop.add_reader(descriptor, typed)
     try:
         await ready
+    except BaseException:
+        sys.stderr.write("\n")  # the prompt's line is left as it was typed
+        raise
     finally:
         loop.remove_reader(descriptor)
     line = sys.stdin.readline()

@@ -1,6 +1,7 @@
 """A batch's progress on stderr: at a terminal, one bar redrawn in place (counts, rate,
 time left); elsewhere (a log, a pipe), a plain line every few seconds. Either way, each
-row that is refused, unknown or not sent gets a line of its own as it ends."""
+row that is refused, unknown or not sent gets a line of its own as it ends. The checks
+before sending (a GET of each payment refunded) get a bar of their own."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ _CLEAR = "\r\x1b[K"
 
 
 class ProgressDisplay:
-    """Draws `progress` on `stream` as rows settle; `close()` when the run ends."""
+    """Draws `progress` on `stream` as rows settle (`settled`), or as `steps` of a check
+    (`step`, counted under `steps`, e.g. 'payments checked'); `close()` at the end."""
 
     def __init__(
         self,
@@ -30,8 +32,10 @@ class ProgressDisplay:
         *,
         tty: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
+        steps: str | None = None,
     ) -> None:
         self.progress = progress
+        self.steps = steps
         self.stream = stream
         self.tty = stream.isatty() if tty is None else tty
         self.clock = clock
@@ -47,13 +51,26 @@ class ProgressDisplay:
         if settled.journal_error:
             self._clear()
             warn(f"line {settled.row.line}: {settled.journal_error}; it settles on the next run")
+        self._tick()
+
+    def note(self, message: str) -> None:
+        """A warning on a line of its own (the bar, if any, drawn again below it)."""
+        self._line(f"warning: {one_line(message)}")
+
+    def step(self, total: int) -> None:
+        """One more step of `total` done."""
+        self.progress.total = total
+        self.progress.add("done")
+        self._tick()
+
+    def _tick(self) -> None:
         now = self.clock()
         if now - self.shown >= (REDRAW_SECONDS if self.tty else PLAIN_SECONDS):
             self._show(now)
 
     def close(self) -> None:
         self.closed = True  # nothing more is coming: no time left to show
-        if self.tty:
+        if self.tty and self.progress.settled:
             self._show(self.clock())
             self.stream.write("\n")
         elif self.progress.settled:
@@ -83,7 +100,7 @@ class ProgressDisplay:
         """'[████░░░░] 3,400/10,000 · done 3,390 · refused 10 · 812/s · 8 s left', cut to
         `width`."""
         figures = self._figures()
-        width -= 1  # the last column would wrap on some terminals
+        width -= 3  # room for the '^C' a terminal echoes, and no wrap at the last column
         slots = max(10, min(40, width - len(figures) - 3))
         full, empty = ("█", "░") if self.unicode else ("#", "-")
         filled = slots * self.progress.settled // max(self.progress.total, 1)
@@ -92,13 +109,18 @@ class ProgressDisplay:
     def plain(self) -> str:
         """'batch: 3,400 of 10,000 rows (done 3,390, refused 10), 812 rows/s, 8 s left'."""
         progress = self.progress
+        if self.steps:
+            line = f"batch: {progress.settled:,} of {progress.total:,} {self.steps}"
+            return ", ".join([line, *self._pace("/s")])
         counts = ", ".join(self._counts())
         line = f"batch: {progress.settled:,} of {progress.total:,} rows ({counts})"
         return ", ".join([line, *self._pace(" rows/s")])
 
     def _figures(self) -> str:
         progress = self.progress
-        parts = [f"{progress.settled:,}/{progress.total:,}", *self._counts(), *self._pace("/s")]
+        done = f"{progress.settled:,}/{progress.total:,}"
+        counted = [f"{done} {self.steps}"] if self.steps else [done, *self._counts()]
+        parts = [*counted, *self._pace("/s")]
         return (" · " if self.unicode else " | ").join(parts)
 
     def _counts(self) -> list[str]:

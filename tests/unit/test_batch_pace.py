@@ -108,8 +108,8 @@ def test_the_bar_at_a_terminal_and_plain_lines_elsewhere() -> None:
         display.settled(_settled(2, "done"))
         display.settled(_settled(3, "refused", "Your card was declined.\x1b[2J"))
     figures = "2/4 | done 1 | refused 1 | 1.0/s | 2 s left"
-    assert bar.bar(80) == f"[{'#' * 16}{'-' * 17}] {figures}"
-    assert len(bar.bar(30)) == 29
+    assert bar.bar(80) == f"[{'#' * 15}{'-' * 16}] {figures}"
+    assert len(bar.bar(30)) == 27
     time.now += 10
     plain.settled(_settled(4, "unknown", "The connection was lost"))
     bar.close()
@@ -122,3 +122,20 @@ def test_the_bar_at_a_terminal_and_plain_lines_elsewhere() -> None:
         "payments-console: batch: 3 of 4 rows (done 1, refused 1, unknown 1), 0.2 rows/s, 4 s left",
         "payments-console: batch: 3 of 4 rows (done 1, refused 1, unknown 1), 0.2 rows/s",
     ]
+
+
+def test_the_checks_before_sending_have_a_bar_of_their_own() -> None:
+    time = FakeTime()
+    log = io.StringIO()
+    checks = ProgressDisplay(Progress(0, time.clock), log, tty=False, clock=time.clock)
+    checks.steps = "payments checked"
+    for _ in range(3):
+        time.now += 1
+        checks.step(4)
+    checks.note("SIGINT: stopping")
+    checks.close()
+    assert log.getvalue().splitlines() == [
+        "payments-console: warning: SIGINT: stopping",
+        "payments-console: batch: 3 of 4 payments checked, 1.0/s",
+    ]
+    assert ProgressDisplay(Progress(0), io.StringIO(), tty=True).bar(80).startswith("[---")
