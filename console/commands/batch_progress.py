@@ -41,6 +41,7 @@ class ProgressDisplay:
         self.clock = clock
         self.shown = clock()
         self.closed = False
+        self.shown_lines = 0
         self.unicode = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
 
     def settled(self, settled: Settled) -> None:
@@ -73,8 +74,8 @@ class ProgressDisplay:
         if self.tty and self.progress.settled:
             self._show(self.clock())
             self.stream.write("\n")
-        elif self.progress.settled:
-            self._show(self.clock())
+        elif self.progress.settled and (self.steps is None or self.shown_lines):
+            self._show(self.clock())  # a quick check says nothing in a log
         self.stream.flush()
 
     def _line(self, text: str) -> None:
@@ -94,6 +95,7 @@ class ProgressDisplay:
             self.stream.write(_CLEAR + self.bar(width))
         else:
             self.stream.write(f"{PROG}: {self.plain()}\n")
+            self.shown_lines += 1
         self.stream.flush()
 
     def bar(self, width: int) -> str:

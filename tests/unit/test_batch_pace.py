@@ -126,16 +126,20 @@ def test_the_bar_at_a_terminal_and_plain_lines_elsewhere() -> None:
 
 def test_the_checks_before_sending_have_a_bar_of_their_own() -> None:
     time = FakeTime()
-    log = io.StringIO()
-    checks = ProgressDisplay(Progress(0, time.clock), log, tty=False, clock=time.clock)
-    checks.steps = "payments checked"
-    for _ in range(3):
-        time.now += 1
-        checks.step(4)
-    checks.note("SIGINT: stopping")
-    checks.close()
-    assert log.getvalue().splitlines() == [
+    quick, slow = io.StringIO(), io.StringIO()
+    for log in (quick, slow):
+        checks = ProgressDisplay(Progress(0, time.clock), log, tty=False, clock=time.clock)
+        checks.steps = "payments checked"
+        for _ in range(2 if log is quick else 4):
+            time.now += 2 if log is quick else 3
+            checks.step(4)
+        checks.note("SIGINT: stopping")
+        checks.close()
+    assert quick.getvalue() == "payments-console: warning: SIGINT: stopping\n"  # no count
+    assert slow.getvalue().splitlines() == [
+        "payments-console: batch: 2 of 4 payments checked, 0.3/s, 6 s left",
+        "payments-console: batch: 4 of 4 payments checked, 0.3/s",
         "payments-console: warning: SIGINT: stopping",
-        "payments-console: batch: 3 of 4 payments checked, 1.0/s",
+        "payments-console: batch: 4 of 4 payments checked, 0.3/s",
     ]
     assert ProgressDisplay(Progress(0), io.StringIO(), tty=True).bar(80).startswith("[---")
