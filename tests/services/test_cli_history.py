@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,20 +20,7 @@ from console.config import Profile, Settings, save_settings
 from console.journal import CSV_HEADER, Journal, default_journal_path
 from console.operations import OperationFailed, Operations
 from console.sandbox.app import create_app
-from screenshots.scenarios import SequentialIds
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Ticking:
-    """An hour later at every reading, from T0."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(hours=1)
-        return self.now
+from screenshots.scenarios import SequentialIds, TickingClock
 
 
 @pytest.fixture
@@ -50,7 +36,7 @@ async def record(journal: Journal, tmp_path: Path, profile: str = "shop") -> Non
     client = PaymentsClient(
         "http://127.0.0.1/v1", sandbox.state.api_key, transport=httpx.ASGITransport(app=sandbox)
     )
-    clock = Ticking()
+    clock = TickingClock()
     shop = Operations(client, journal, profile, clock)
     paid = await shop.create_payment(
         PaymentCreate(
@@ -112,7 +98,8 @@ async def test_json_is_exact_and_filtered_by_status_since_and_limit(
         "Your card has expired.",
         "expired_card",
     )
-    assert main(["history", "--json", "--since", "2026-03-02T12:00+00:00"]) == 0
+    refunded = journal.recent(2, profile="shop")[1].created_at
+    assert main(["history", "--json", "--since", refunded.isoformat()]) == 0
     assert [entry["kind"] for entry in json.loads(capsys.readouterr().out)] == ["payment", "refund"]
     assert main(["history", "--json", "--limit", "1", "--profile", "other"]) == 0
     [other] = json.loads(capsys.readouterr().out)
