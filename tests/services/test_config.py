@@ -235,9 +235,7 @@ def test_a_config_file_that_is_not_utf8_is_a_config_error() -> None:
 
 def test_read_only_and_the_keymap_round_trip() -> None:
     audit = SHOP.model_copy(update={"name": "audit", "read_only": True})
-    settings = Settings(keymap={"new_payment": "ctrl+n", "history": " f3 , h "}).with_profile(
-        audit
-    )
+    settings = Settings(keymap={"new_payment": "ctrl+n", "history": " f3 , h "}).with_profile(audit)
     path = save_settings(settings)
     text = path.read_text()
     assert "read_only = true" in text and "[keymap]" in text
