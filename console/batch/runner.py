@@ -17,8 +17,9 @@ the client's policy, and a row still unknown after it is left for the next run.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from console.api.errors import (
@@ -109,7 +110,7 @@ class Runner:
             finally:
                 self.in_flight.discard(row.line)
             if settled.status in ("refused", "not_sent"):
-                await self._record_failure(settled)
+                settled = await self._record_failure(settled)
             self._settle(settled)
 
     async def _send(self, row: WorkRow) -> Settled:
@@ -157,15 +158,22 @@ class Runner:
         declined = cause.payment_id if isinstance(cause, CardError) else None
         return Settled(row, status, declined, str(failed), failed.entry_id, failed.journal_error)
 
-    async def _record_failure(self, settled: Settled) -> None:
-        """Keep why the row failed (`refused` or `not_sent`) beside its journal entry."""
+    async def _record_failure(self, settled: Settled) -> Settled:
+        """Keep why the row failed (`refused` or `not_sent`) beside its journal entry. A
+        journal that cannot say it only costs the next run a resend with the row's key
+        (the API answers as it did), which the returned row's `journal_error` says."""
         if settled.entry_id is None:
-            return  # nothing was journaled: nothing to say of it
+            return settled  # nothing was journaled: nothing to say of it
         outcome = cast(RowOutcome, settled.status)
         journal, batch_id = self.operations.journal, self.plan.identity.id
-        await asyncio.to_thread(
-            journal.record_row_failure, batch_id, settled.row.line, settled.entry_id, outcome
-        )
+        try:
+            await asyncio.to_thread(
+                journal.record_row_failure, batch_id, settled.row.line, settled.entry_id, outcome
+            )
+        except (sqlite3.Error, OSError) as exc:
+            error = JournalWriteError(journal.path, f"why row {settled.row.line} failed", exc)
+            return replace(settled, journal_error=str(error))
+        return settled
 
     def _settle(self, settled: Settled) -> None:
         self.sent += 1

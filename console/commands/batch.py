@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -162,8 +163,16 @@ class _Run:
             code, finished = await self._send(plan, checking=checking)
             return code
         finally:
-            release = self.journal.release_batch
+            await self._release(plan, finished)
+
+    async def _release(self, plan: Plan, finished: bool) -> None:
+        """The batch is no longer this process's (a journal that cannot say so leaves it
+        to a dead process: the next run takes it over)."""
+        release = self.journal.release_batch
+        try:
             await asyncio.to_thread(release, plan.identity.id, finished=finished, now=self.now())
+        except (sqlite3.Error, OSError) as exc:
+            warn(f"The journal at {self.journal.path} could not record the end of the batch: {exc}")
 
     async def _prepare(self, table: WorkTable) -> Plan:
         batch, client = self.batch, self.connection.client
@@ -188,6 +197,12 @@ class _Run:
             raise Failure(str(refused), EXIT_USAGE) from None
         except FetchFailed as failed:
             raise Failure(str(failed), EXIT_NOT_SENT) from None
+        except (sqlite3.Error, OSError) as exc:  # the journal could not record the batch
+            raise Failure(
+                f"The journal at {self.journal.path} could not record the batch: {exc}."
+                " Nothing was sent",
+                EXIT_NOT_SENT,
+            ) from None
         finally:
             display.close()
 

@@ -35,6 +35,7 @@ from console.commands.exits import (
     PROG,
     Failure,
     error,
+    warn,
 )
 from console.config import Profile
 from console.display import amount_text
@@ -200,7 +201,7 @@ def dry_run(plan: Plan, report: Path, as_json: bool) -> int:
                 print(_row_line(plan, row, verb))
             yield report_row
 
-    write_report(report, rows(), plan.dialect)
+    _write(report, rows(), plan)
     if as_json:
         print_json(_summary(plan, report, tally, dry_run=True))
     else:
@@ -236,7 +237,7 @@ def summary(
             tally.add(report_row, "done")
             yield report_row
 
-    write_report(report, rows(), plan.dialect)
+    _write(report, rows(), plan)
     left = tally.counts["unknown"] + tally.counts["not_sent"]
     resume = _resume_command(plan, args) if left else None
     if args.json:
@@ -269,6 +270,17 @@ def summary(
             f" again, which sends each with its own key (none can happen twice): {resume}"
         )
     return tally.exit_code
+
+
+def _write(report: Path, rows: Iterator[ReportRow], plan: Plan) -> None:
+    """The report; one that cannot be written is said (the rows are still counted: the
+    journal keeps what happened, and the next run writes the report again)."""
+    try:
+        write_report(report, rows, plan.dialect)
+    except OSError as exc:
+        for _ in rows:  # the summary still counts every row
+            pass
+        warn(f"Could not write the report {report}: {exc}. Run the same command again to write it")
 
 
 def _summary(

@@ -62,7 +62,7 @@ def refunds_of(server: SandboxServer, *payment_ids: str) -> dict[str, list[int]]
     refunds: dict[str, list[int]] = {payment_id: [] for payment_id in payment_ids}
     for payment_id, amount in found:
         refunds[payment_id].append(amount)
-    return refunds
+    return {payment_id: sorted(amounts) for payment_id, amounts in refunds.items()}
 
 
 def batch_file(tmp_path: Path, *lines: str, name: str = "refunds.csv") -> Path:
@@ -197,7 +197,7 @@ def test_at_a_terminal_the_merchant_types_each_total(
     assert "To refund from refunds.csv on profile local (SANDBOX): 2 of 2 rows" in typed.output
     assert "That is not the batch's total in USD: type 13.34" in typed.output
     assert typed.returncode == 0, typed.output
-    assert refunds_of(server, payment) == {payment: [1234, 100]}
+    assert refunds_of(server, payment) == {payment: [100, 1234]}
 
 
 class _Ended:

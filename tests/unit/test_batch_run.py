@@ -23,6 +23,7 @@ from console.batch.runner import Runner, Settled
 from console.batch.worktable import WorkRow, WorkTable
 from console.journal import Journal
 from console.operations import Operations
+from tests.journal_lock import LockJournalOnRequest
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 BASE_URL = "http://127.0.0.1/v1"
@@ -113,13 +114,14 @@ def statuses(plan: Plan) -> dict[int, str]:
 
 
 def refunds_in_sandbox(db: Path) -> dict[str, list[int]]:
-    """Payment id -> the amounts (minor units) of its refunds, in the sandbox's database."""
+    """Payment id -> the amounts (minor units) of its refunds, in the sandbox's database,
+    smallest first."""
     with sqlite3.connect(db) as conn:
         found = conn.execute("SELECT payment_id, amount FROM refunds ORDER BY rowid").fetchall()
     refunds: dict[str, list[int]] = {}
     for payment_id, amount in found:
         refunds.setdefault(payment_id, []).append(amount)
-    return refunds
+    return {payment_id: sorted(amounts) for payment_id, amounts in refunds.items()}
 
 
 class DropAnswers(httpx.AsyncBaseTransport):
@@ -158,7 +160,7 @@ async def test_a_batch_refunds_each_row_once_and_a_second_run_sends_nothing(
     whole = row_at(plan, 4)
     assert (whole.amount, whole.whole) == (Decimal("30.00"), True)
     assert (whole.result_id or "").startswith("refund_")
-    assert refunds_in_sandbox(tmp_path / "sandbox.db") == {first: [250, 100], second: [3000]}
+    assert refunds_in_sandbox(tmp_path / "sandbox.db") == {first: [100, 250], second: [3000]}
     keys = sorted(entry.idempotency_key for entry in journal.recent())
     assert keys == sorted(plan.identity.row_key(line) for line in (2, 3, 4))
 
@@ -408,3 +410,37 @@ async def test_cancelled_mid_flight_the_rows_sent_are_unknown(
         6: "not_sent",
     }
     assert sorted(e.status for e in journal.recent()) == ["unknown", "unknown"]
+
+
+async def test_a_journal_locked_mid_batch_stops_it_and_the_next_run_settles_every_row(
+    tmp_path: Path, sandbox_app: FastAPI
+) -> None:
+    lines = ["amount,currency,source,description"]
+    lines += [f"{n}.00,USD,tok_visa,row {n}" for n in range(1, 6)]
+    path = csv_file(tmp_path, *lines)
+    with Journal(tmp_path / "journal.sqlite3", busy_timeout_ms=50) as journal:
+        locking = LockJournalOnRequest(sandbox_app, journal.path)
+
+        class LockOnFirstPost(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                if request.method == "POST" and not locked:
+                    locked.append(True)
+                    return await locking.handle_async_request(request)
+                return await httpx.ASGITransport(sandbox_app).handle_async_request(request)
+
+        locked: list[bool] = []
+        async with client_for(sandbox_app, LockOnFirstPost()) as client:
+            plan = await planned(path, client, journal, "payments")
+            runner = Runner(plan, Operations(client, journal, "shop", clock), concurrency=1)
+            await runner.run()
+            locking.release()
+            journal.release_batch(plan.identity.id, finished=False, now=NOW)
+            assert runner.stopped is not None and "could not record" in runner.stopped
+            assert payments_in_sandbox(tmp_path / "sandbox.db") == 1  # the first row's
+            assert statuses(plan)[2] == "done"  # its answer came, the journal missed it
+            assert set(list(statuses(plan).values())[1:]) == {"not_sent"}
+
+            again, _ = await run(path, client, journal, "payments")
+    assert again.counts == {"resend": 1, "new": 4}
+    assert set(statuses(again).values()) == {"done"}
+    assert payments_in_sandbox(tmp_path / "sandbox.db") == 5
