@@ -20,6 +20,7 @@ from console.display import payment_id_error
 from console.refunds import RefundFigures, check_refund_amount
 from console.screens.confirm import LiveRefundConfirmScreen
 from console.screens.new_payment import validate_payment
+from console.screens.profile_form import KEY_ERROR, ProfileForm
 from console.widgets.panels import FormField
 from screenshots.scenarios import SIZE, Harness, seed_activity, settle
 
@@ -115,6 +116,8 @@ async def test_live_refund_confirmation_error_fits(harness: Harness) -> None:
 
 
 async def test_first_run_field_errors_fit(harness: Harness) -> None:
+    """The first run's form (the settings screen's ProfileForm) shows every message whole,
+    wrapped under its field if need be."""
     app = harness.app(connected=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -122,9 +125,20 @@ async def test_first_run_field_errors_fit(harness: Harness) -> None:
             credentials.check_key_shape("not a key")
         except credentials.InvalidKeyError as exc:
             key_error = str(exc)
-        await assert_fit(pilot, "profile-name", profile_errors(name="shop eu"))
         urls = ("ftp://h", "https://u:p@h", "https://h/?q", "http://example.com", "https://h:99999")
-        await assert_fit(
-            pilot, "base-url", [e for url in urls for e in profile_errors(base_url=url)]
-        )
-        await assert_fit(pilot, "api-key", [key_error, "The API did not accept this key"])
+        cases = {
+            "name": ("profile-name-error", profile_errors(name="shop eu")),
+            "base_url": (
+                "profile-base-url-error",
+                [e for url in urls for e in profile_errors(base_url=url)],
+            ),
+            "key": (KEY_ERROR, [key_error, "The API did not accept this key"]),
+        }
+        form = app.screen.query_one(ProfileForm)
+        for field, (label_id, messages) in cases.items():
+            label = form.query_one(f"#{label_id}", Label)
+            for message in messages:
+                form.show_errors({field: message})
+                await pilot.pause()
+                shown = room(label) * label.size.height
+                assert cell_len(message) <= shown, f"{field}: {message!r} is cut off"
