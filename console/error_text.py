@@ -43,6 +43,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from console.config import ConfigError
     from console.credentials import KeyringUnavailableError
     from console.outcomes import JournalWriteError, NotRetryableError, OperationFailed
+    from console.profile import ReadOnlyProfileError
     from console.sandbox.background import SandboxFailed
 
     if isinstance(exc, OperationFailed):
@@ -84,6 +85,8 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
         return "Not connected", str(exc)
     if isinstance(exc, NotRetryableError):
         return "Cannot retry", str(exc)
+    if isinstance(exc, ReadOnlyProfileError):
+        return "Read-only profile", str(exc)
     if isinstance(exc, SandboxFailed):
         return "Sandbox not started", str(exc)
     if isinstance(exc, KeyringUnavailableError):

@@ -217,11 +217,14 @@ class Session:
         return self.connection.client
 
     def operations(self) -> Operations:
-        """Payments and refunds of the connected profile (`NotConnectedError` if none)."""
+        """Payments and refunds of the connected profile: `NotConnectedError` if none,
+        `ReadOnlyProfileError` if it may not move money."""
         from console.operations import Operations
+        from console.profile import require_writable
 
         client = self.require_client()
         assert self.connection is not None
+        require_writable(self.connection.profile)
         return Operations(client, self.journal, self.connection.profile.name, self.clock)
 
     def connect(self, profile: Profile, key: str | None = None) -> Connection:

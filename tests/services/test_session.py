@@ -17,7 +17,9 @@ from console.api.client import PaymentsClient
 from console.api.errors import AuthenticationError
 from console.api.models import PaymentCreate
 from console.config import Profile
+from console.error_text import describe_error
 from console.journal import Journal
+from console.profile import ReadOnlyProfileError
 from console.session import ConnectError, Connection, MissingKeyError, NotConnectedError, Session
 from tests.fake_keys import live_key
 
@@ -134,3 +136,15 @@ def test_a_chosen_profile_without_a_key_is_the_profile_but_not_connected(
     assert current.profile == PROFILE and current.client is None
     with pytest.raises(NotConnectedError):
         current.require_client()
+
+
+async def test_a_read_only_profile_has_no_operations(
+    sandbox_app: FastAPI, journal: Journal
+) -> None:
+    audit = PROFILE.model_copy(update={"name": "audit", "read_only": True})
+    current = Session(journal, client_factory=asgi_factory(sandbox_app))
+    await current.use(current.connect(audit, sandbox_app.state.api_key))
+    with pytest.raises(ReadOnlyProfileError, match="Profile 'audit' is read-only"):
+        current.operations()
+    assert describe_error(ReadOnlyProfileError(audit))[0] == "Read-only profile"
+    await current.aclose()
