@@ -20,7 +20,7 @@ from console import money
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate, describe
 from console.commands import common
 from console.commands.exits import EXIT_OK, PROG, Failure, warn
-from console.display import amount_text, local_time
+from console.display import amount_text, is_refund_id, local_time, object_id_error
 from console.safe_text import KeyInFieldError, escape_json_controls, for_terminal, refuse_key
 
 if TYPE_CHECKING:
@@ -111,14 +111,15 @@ def refund(args: argparse.Namespace) -> int:
 
 def get(args: argparse.Namespace) -> int:
     object_id: str = args.object_id.strip()
-    if not object_id:
-        raise Failure("ID is required (pay_... or refund_...)")
     _data_fields(("ID", object_id))
+    problem = object_id_error(object_id)
+    if problem is not None:
+        raise Failure(problem)
     connection = common.connection(args)
 
     async def fetch() -> int:
         async with connection.client as client:
-            if object_id.startswith(("refund_", "re_")):
+            if is_refund_id(object_id):
                 found = await client.get_refund(object_id)
                 _print_object(found, args.json, _refund_lines(found, None))
             else:

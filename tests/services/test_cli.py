@@ -28,6 +28,7 @@ from console.config import (
     load_settings,
     save_settings,
 )
+from console.display import NO_ID, NOT_AN_ID
 from console.journal import Journal, JournalEntry, default_journal_path
 from console.sandbox.faults import Faults
 from console.sandbox.server import SandboxServer
@@ -173,6 +174,8 @@ def test_login_keeps_an_existing_profile_and_warns_on_mode_mismatch(
         (["get"], None, 2, ["required: ID"]),
         (["frobnicate"], None, 2, ["invalid choice"]),
         (["get", "pay_doesnotexist"], None, 1, ["Payment not found"]),
+        (["get", "refund_doesnotexist"], None, 1, ["Refund not found"]),
+        (["get", "hello"], None, 2, [NOT_AN_ID]),  # the shape Find checks too, before asking
         (["refund", "pay_doesnotexist"], None, 1, ["Payment not found"]),
         (["login", "--profile", "new"], "sk_test_whatever1234", 2, ["--base-url is required"]),
         (["login", "--profile", "new", "--base-url", "http://api.example.com"], "sk_x1234567", 2,
@@ -394,19 +397,26 @@ def test_an_unusable_journal_is_one_line_not_a_traceback(
 
 
 @pytest.mark.parametrize(
-    "argv", [["get", ""], ["get", "  "], ["refund", "", "--amount", "1"], ["refund", " "]]
+    ("argv", "message"),
+    [
+        (["get", ""], NO_ID),
+        (["get", "  "], NO_ID),
+        (["refund", "", "--amount", "1"], "required"),
+        (["refund", " "], "required"),
+    ],
 )
 def test_an_empty_id_is_a_usage_error_not_a_traceback(
     isolated_dirs: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     argv: list[str],
+    message: str,
 ) -> None:
     save_settings(Settings().with_profile(Profile(name="p", base_url=UNREACHABLE, mode="test")))
     monkeypatch.setenv("PAYMENTS_API_KEY", "sk_test_" + "a1b2c3d4" * 4)
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and "required" in err
+    assert len(err.splitlines()) == 1 and message in err
 
 
 def test_a_read_only_profile_never_pays_or_refunds(cli: Runner, server: SandboxServer) -> None:
