@@ -58,6 +58,15 @@ def _add_payments(sandbox: Sandbox, count: int, prefix: str) -> list[str]:
     return ids
 
 
+def _refund_each(sandbox: Sandbox, cli: Cli, count: int, amount: str) -> tuple[list[str], Path]:
+    """The CLI configured, `count` payments, and a refund file asking `amount` of each."""
+    cli.configure()
+    ids = _add_payments(sandbox, count, "each")
+    path = cli.home / "refunds.csv"
+    path.write_text("payment_id,amount\n" + "".join(f"{p},{amount}\n" for p in ids))
+    return ids, path
+
+
 def _refunds(sandbox: Sandbox) -> dict[str, list[int]]:
     with sqlite3.connect(sandbox.db) as db:
         found = db.execute("SELECT payment_id, amount FROM refunds").fetchall()
@@ -175,10 +184,7 @@ def test_the_api_going_away_mid_batch_leaves_rows_for_the_next_run(
     sandbox: Sandbox, cli: Cli
 ) -> None:
     with _serving(sandbox, "--latency", "50"):
-        cli.configure()
-        ids = _add_payments(sandbox, 80, "away")
-        path = cli.home / "refunds.csv"
-        path.write_text("payment_id,amount\n" + "".join(f"{p},1.00\n" for p in ids))
+        ids, path = _refund_each(sandbox, cli, 80, "1.00")
         args = ("batch", "refunds", str(path), "--yes")
         process = cli.start(*args)
         _wait_for_entries(cli, process, 20)
@@ -199,10 +205,7 @@ def test_answers_dropped_after_their_commit_are_settled_by_the_client_retry(
     sandbox: Sandbox, cli: Cli
 ) -> None:
     with _serving(sandbox, "--drop-after-commit", "1"):
-        cli.configure()
-        ids = _add_payments(sandbox, 40, "drop")
-        path = cli.home / "refunds.csv"
-        path.write_text("payment_id,amount\n" + "".join(f"{p},\n" for p in ids))
+        ids, path = _refund_each(sandbox, cli, 40, "")
         result = cli.run("batch", "refunds", str(path), "--yes", "--json", timeout=120)
         refunds = _refunds(sandbox)
     assert result.returncode == 0, result.stderr
