@@ -86,6 +86,13 @@ class Queries(Connected):
             " WHERE payment_id = ? AND kind = 'refund' ORDER BY id DESC", (payment_id,)
         )
 
+    def payment_entry(self, payment_id: str) -> JournalEntry | None:
+        """The newest entry of the payment `payment_id` this console took (or was declined)."""
+        found = self._select(
+            " WHERE payment_id = ? AND kind = 'payment' ORDER BY id DESC LIMIT 1", (payment_id,)
+        )
+        return found[0] if found else None
+
     def payment_currency(self, payment_id: str) -> str | None:
         """The currency of a payment this console recorded, if any."""
         row = self._one(

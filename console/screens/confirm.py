@@ -96,6 +96,22 @@ class ResendConfirmScreen(ConfirmScreen):
         self.dismiss(True)
 
 
+def resend_question(
+    title: str, action: str, *, kind: str, verb: str, earlier_at: str
+) -> ResendConfirmScreen:
+    """The question when a `kind` ("payment") identical to `action` has an unknown
+    outcome since `earlier_at`: `verb` ("Charge") sends it again with its key."""
+    return ResendConfirmScreen(
+        title,
+        f"{action}\n\nAn identical {kind} of {earlier_at} has an unknown outcome. "
+        f"{verb} sends it again with its idempotency key: if it went through, the API "
+        f"answers with that {kind} instead of making it twice. "
+        f"Press a for a separate, new {kind}.",
+        confirm_label=verb,
+        new_label=f"New {kind}",
+    )
+
+
 class LiveRefundConfirmScreen(ConfirmScreen):
     """Live mode: the merchant types the amount again, then Enter confirms."""
 
@@ -130,3 +146,17 @@ class LiveRefundConfirmScreen(ConfirmScreen):
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_confirm()
+
+
+def refund_question(
+    message: str, amount: Decimal, currency: str, *, live: bool, earlier_at: str | None = None
+) -> ConfirmScreen:
+    """The confirmation of a refund `message`: settle the identical one whose outcome is
+    unknown since `earlier_at`, else type the amount again (`live`), else y or n."""
+    if earlier_at is not None:
+        return resend_question(
+            "Confirm refund", message, kind="refund", verb="Refund", earlier_at=earlier_at
+        )
+    if live:
+        return LiveRefundConfirmScreen("Confirm live refund", message, amount, currency)
+    return ConfirmScreen("Confirm refund", message, confirm_label="Refund")

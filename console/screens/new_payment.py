@@ -19,14 +19,18 @@ from console.error_text import describe_error
 from console.outcomes import OperationFailed
 from console.safe_text import KeyInFieldError, refuse_key
 from console.screens.base import ConsoleScreen
-from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
+from console.screens.confirm import ConfirmScreen, ResendConfirmScreen, resend_question
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.currency import CurrencySelect
+from console.widgets.inputs import FirstInput
 from console.widgets.panels import ErrorPanel, FormField
 
 FIELDS = ("amount", "currency", "source", "description")
 SEND = "create-payment"
 ASK = "ask-payment"
+
+SANDBOX_SOURCE = "tok_visa"
+"""The source a sandbox profile's form starts with: a test token that succeeds."""
 
 
 def validate_payment(
@@ -67,7 +71,12 @@ def validate_payment(
 
 
 class NewPaymentScreen(ConsoleScreen[None]):
-    """Amount, currency, source and description; ctrl+s (or Enter on the last field) sends."""
+    """Amount, currency, source and description; ctrl+s (or Enter on the last field) sends.
+
+    The placeholders are hints ("e.g. tok_visa"), never values; a sandbox profile's form
+    starts with a real source, `SANDBOX_SOURCE`. `currency` (None: the profile's) is the
+    previous payment's when the merchant takes another one from its result.
+    """
 
     SCREEN_TITLE = "New payment"
 
@@ -75,26 +84,33 @@ class NewPaymentScreen(ConsoleScreen[None]):
         Binding("ctrl+s", "submit", "Charge", id="new_payment.submit", tooltip="Review and send"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, currency: str | None = None) -> None:
         super().__init__()
+        self.currency = currency
         self.touched: set[str] = set()
         self.busy = False
 
     def compose_body(self) -> ComposeResult:
-        currency = self.ctx.profile.currency if self.ctx.profile is not None else "USD"
+        profile = self.ctx.profile
+        currency = self.currency or (profile.currency if profile is not None else "USD")
+        source = SANDBOX_SOURCE if profile is not None and profile.mode == "sandbox" else ""
         with VerticalScroll(id="payment-form"):
             yield ErrorPanel(id="payment-error")
             with Horizontal(id="amount-row"):
-                yield FormField("Amount", Input(placeholder="100.00", id="amount"), name="amount")
+                yield FormField(
+                    "Amount", FirstInput(placeholder="e.g. 100.00", id="amount"), name="amount"
+                )
                 yield FormField(
                     "Currency", CurrencySelect(currency, id="currency"), name="currency"
                 )
             yield FormField(
-                "Source (payment token)", Input(placeholder="tok_visa", id="source"), name="source"
+                "Source (payment token)",
+                Input(source, placeholder="e.g. tok_visa", id="source"),
+                name="source",
             )
             yield FormField(
                 "Description (optional)",
-                Input(placeholder="Order #12345", id="description"),
+                Input(placeholder="e.g. Order #12345", id="description"),
                 name="description",
             )
         with Horizontal(id="payment-progress", classes="progress-row"):
@@ -103,7 +119,6 @@ class NewPaymentScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#payment-progress").display = False
-        self.query_one("#amount", Input).focus()
 
     # --- validation as you type --------------------------------------------------
 
@@ -116,11 +131,15 @@ class NewPaymentScreen(ConsoleScreen[None]):
         return values
 
     def check(self) -> PaymentCreate | None:
-        """Validate; show the messages of the fields touched so far."""
+        """Validate; show the messages of the fields touched so far. A message that was
+        not there before replaces the last error above the form (a new error, not both)."""
         request, errors = validate_payment(**self.form_values())
         for name in FIELDS:
             shown = errors.get(name) if name in self.touched else None
-            self.query_one(f"#field-{name}", FormField).set_error(shown)
+            field = self.query_one(f"#field-{name}", FormField)
+            if shown is not None and shown != field.error:
+                self.query_one(ErrorPanel).clear()
+            field.set_error(shown)
         return request if not errors else None
 
     @on(Input.Changed)
@@ -180,15 +199,9 @@ class NewPaymentScreen(ConsoleScreen[None]):
         if earlier is None:
             question = ConfirmScreen("Take this payment?", action, confirm_label="Charge")
         else:
-            question = ResendConfirmScreen(
-                "Take this payment?",
-                f"{action}\n\nAn identical payment of "
-                f"{local_time(earlier.created_at, self.ctx.display_tz)} has an unknown outcome. "
-                "Charge sends it again with its idempotency key: if it went through, the API "
-                "answers with that payment instead of charging twice. "
-                "Press a for a separate, new payment.",
-                confirm_label="Charge",
-                new_label="New payment",
+            when = local_time(earlier.created_at, self.ctx.display_tz)
+            question = resend_question(
+                "Take this payment?", action, kind="payment", verb="Charge", earlier_at=when
             )
 
         def answered(confirmed: bool | None) -> None:
@@ -227,7 +240,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
             self._failed(error)
             return
         payment = sent.result
-        self.app.switch_screen(PaymentDetailScreen(payment.id, payment))
+        self.app.switch_screen(PaymentDetailScreen(payment.id, payment, another=NewPaymentScreen))
         self.app.notify(
             f"{money.format_amount(payment.amount, payment.currency)} charged",
             title="Payment succeeded",

@@ -7,6 +7,10 @@ decimals and the remaining amount before anything is sent; in live mode the merc
 types the amount again to confirm. Refunds go through `Operations.create_refund`, so the
 journal records them; a refund whose outcome is unknown is re-sent with its idempotency
 key when the merchant confirms it again.
+
+A new outcome replaces the old one: a refund sent hides the last error, an error (or a
+mistake typed in the amount) hides the last "Refund sent". Once a refund was sent from
+here, escape goes home.
 """
 
 from __future__ import annotations
@@ -18,8 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.content import Content
-from textual.widgets import Input, Label, LoadingIndicator, Static
+from textual.widgets import Input, Label, LoadingIndicator
 
 from console import money
 from console.api.errors import InvalidRequestError, NotFoundError
@@ -30,10 +33,11 @@ from console.outcomes import OperationFailed
 from console.refunds import RefundFigures, check_refund_amount
 from console.safe_text import one_line
 from console.screens.base import ConsoleScreen
-from console.screens.confirm import ConfirmScreen, LiveRefundConfirmScreen, ResendConfirmScreen
-from console.screens.payment_detail import fetch_payment
+from console.screens.confirm import ResendConfirmScreen, refund_question
+from console.screens.payment_detail import fetch_facts, go_home
+from console.widgets.inputs import FirstInput
 from console.widgets.panels import ErrorPanel, FormField
-from console.widgets.refund_form import RefundSummary
+from console.widgets.refund_form import RefundResult, RefundSummary
 
 LOAD = "refund-load"
 ASK = "refund-ask"
@@ -42,7 +46,7 @@ SEND = "refund-send"
 STALE_CODES = frozenset({"amount_invalid", "charge_already_refunded", "payment_failed"})
 """Server refusals that may mean the payment changed since it was loaded: reload it."""
 
-AMOUNT_HINT = "Enter refunds the whole remaining amount; type a smaller amount for a partial one."
+AMOUNT_HINT = "Enter refunds all that remains; type a smaller amount for a partial one."
 
 
 class RefundScreen(ConsoleScreen[None]):
@@ -65,6 +69,13 @@ class RefundScreen(ConsoleScreen[None]):
             id="refund.reload",
             tooltip="Fetch the payment again (refunded so far, remaining)",
         ),
+        Binding(
+            "escape",
+            "home",
+            "Home",
+            id="refund.home",
+            tooltip="After a refund sent from here: back to the home screen",
+        ),
     ]
 
     def __init__(self, payment_id: str | None = None) -> None:
@@ -72,6 +83,7 @@ class RefundScreen(ConsoleScreen[None]):
         self.payment_id = payment_id
         self.figures: RefundFigures | None = None
         self._sending = False
+        self._sent_any = False
         self._load_error_shown = False
         """The error panel shows why the last load failed: a new load clears it."""
 
@@ -88,7 +100,9 @@ class RefundScreen(ConsoleScreen[None]):
     def compose_body(self) -> ComposeResult:
         yield FormField(
             "Payment ID",
-            Input(value=self.payment_id or "", placeholder="pay_...", id="refund-payment-id"),
+            FirstInput(
+                value=self.payment_id or "", placeholder="e.g. pay_12345", id="refund-payment-id"
+            ),
             name="refund-payment-id",
         )
         with Horizontal(id="refund-progress", classes="progress-row"):
@@ -97,22 +111,19 @@ class RefundScreen(ConsoleScreen[None]):
         yield RefundSummary(id="refund-summary")
         yield FormField(
             "Amount to refund",
-            Input(placeholder="amount", id="refund-amount", disabled=True),
+            Input(placeholder="e.g. 25.00", id="refund-amount", disabled=True),
             name="refund-amount",
         )
         yield Label(AMOUNT_HINT, id="refund-hint")
         yield ErrorPanel(id="refund-error")
-        yield Static("", id="refund-result", markup=False)
+        yield RefundResult(id="refund-result")
 
     def on_mount(self) -> None:
         self.query_one("#refund-progress").display = False
-        self.query_one("#refund-result").display = False
         self.query_one("#refund-hint").display = False
         self._field("refund-amount").display = False
-        if self.payment_id:
+        if self.payment_id:  # else the ID field has the focus (a FirstInput)
             self._load(self.payment_id, keep_amount=False)
-        else:
-            self.query_one("#refund-payment-id", Input).focus()
 
     # --- loading the payment -----------------------------------------------------
 
@@ -135,6 +146,7 @@ class RefundScreen(ConsoleScreen[None]):
         problem = payment_id_error(payment_id)
         self._field("refund-payment-id").set_error(problem)
         if problem is not None:
+            self._clear_outcome()
             self.query_one("#refund-payment-id", Input).focus()
             return
         if self._load_error_shown:
@@ -147,14 +159,14 @@ class RefundScreen(ConsoleScreen[None]):
     async def load(self, payment_id: str, keep_amount: bool) -> None:
         """Fetch the payment and show it, unless the merchant typed another ID meanwhile."""
         try:
-            payment, refunds = await fetch_payment(self, payment_id)
+            facts = await fetch_facts(self, payment_id)
         except Exception as error:
             self._load_failed(error)
             return
         self._progress(None)
         if payment_id != self.query_one("#refund-payment-id", Input).value.strip():
             return  # the merchant typed another ID meanwhile: this answer is stale
-        self.figures = RefundFigures.of(payment, refunds)
+        self.figures = facts.figures
         self.query_one(RefundSummary).show(self.figures, self.ctx.display_tz)
         self.refresh_bindings()
         if not keep_amount:
@@ -167,7 +179,7 @@ class RefundScreen(ConsoleScreen[None]):
             self._forget_payment()
             self._field("refund-payment-id").set_error("Payment not found")
         else:
-            self.query_one(ErrorPanel).show_message(*describe_error(error))
+            self._show_problem(*describe_error(error))
             self._load_error_shown = True
         if self.figures is None:
             self.query_one("#refund-payment-id", Input).focus()
@@ -186,7 +198,7 @@ class RefundScreen(ConsoleScreen[None]):
             if not keep_amount:
                 amount.value = ""
             field.set_error(None)
-            self.query_one(ErrorPanel).show_message("Nothing to refund", blocked)
+            self._show_problem("Nothing to refund", blocked)
             self._load_error_shown = True
             self.query_one("#refund-payment-id", Input).focus()
             return
@@ -198,6 +210,7 @@ class RefundScreen(ConsoleScreen[None]):
     def _forget_payment(self) -> None:
         self.figures = None
         self.query_one(RefundSummary).hide()
+        self.query_one(RefundResult).display = False
         self.query_one("#refund-amount", Input).disabled = True
         self.query_one("#refund-hint").display = False
         self._field("refund-amount").set_error(None)
@@ -209,16 +222,20 @@ class RefundScreen(ConsoleScreen[None]):
     @on(Input.Changed, "#refund-amount")
     def _amount_changed(self, event: Input.Changed) -> None:
         if self.figures is not None and not event.input.disabled:
-            self._check_amount(event.value)
+            self._check_amount(event.value, typed=True)
 
-    def _check_amount(self, text: str) -> Decimal | None:
-        """The amount typed, or None with the reason shown under the field."""
+    def _check_amount(self, text: str, *, typed: bool = False) -> Decimal | None:
+        """The amount typed, or None with the reason shown under the field; a mistake
+        `typed` replaces the last outcome shown (a refund sent, an error)."""
         assert self.figures is not None
         try:
             amount = check_refund_amount(text, self.figures)
         except money.AmountError as exc:
             self._field("refund-amount").set_error(str(exc))
             self.query_one("#refund-hint").display = False
+            self.query_one(RefundResult).display = False
+            if typed:
+                self._clear_outcome()
             return None
         self._field("refund-amount").set_error(None)
         self.query_one("#refund-hint").display = True
@@ -232,7 +249,12 @@ class RefundScreen(ConsoleScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
             return self.figures is not None and self.figures.blocked() is None
+        if action == "home":
+            return self._sent_any and not self._sending  # otherwise escape is the app's Back
         return True
+
+    def action_home(self) -> None:
+        go_home(self.app)
 
     def action_submit(self) -> None:
         """Check the amount, then ask for confirmation (a typed one in live mode)."""
@@ -257,24 +279,8 @@ class RefundScreen(ConsoleScreen[None]):
             return
         message = figures.confirmation(amount)
         live = ctx.profile is not None and ctx.profile.mode == "live"
-        question: ConfirmScreen
-        if earlier is not None:
-            question = ResendConfirmScreen(
-                "Confirm refund",
-                f"{message}\n\nAn identical refund of "
-                f"{local_time(earlier.created_at, ctx.display_tz)} has an unknown outcome. "
-                "Refund sends it again with its idempotency key: if it went through, the API "
-                "answers with that refund instead of refunding twice. "
-                "Press a for a separate, new refund.",
-                confirm_label="Refund",
-                new_label="New refund",
-            )
-        elif live:
-            question = LiveRefundConfirmScreen(
-                "Confirm live refund", message, amount, figures.currency
-            )
-        else:
-            question = ConfirmScreen("Confirm refund", message, confirm_label="Refund")
+        when = None if earlier is None else local_time(earlier.created_at, ctx.display_tz)
+        question = refund_question(message, amount, figures.currency, live=live, earlier_at=when)
 
         def typed_live(confirmed: bool | None) -> None:
             if confirmed:
@@ -289,10 +295,7 @@ class RefundScreen(ConsoleScreen[None]):
                 self._send(figures, request, earlier.idempotency_key)
             elif live:  # a new live refund still takes the typed confirmation
                 self.app.push_screen(
-                    LiveRefundConfirmScreen(
-                        "Confirm live refund", message, amount, figures.currency
-                    ),
-                    typed_live,
+                    refund_question(message, amount, figures.currency, live=True), typed_live
                 )
             else:
                 self._send(figures, request, None, fresh=True)
@@ -307,8 +310,7 @@ class RefundScreen(ConsoleScreen[None]):
         """`fresh`: load the payment again first (an earlier refund's outcome is unknown, so
         the figures shown may miss it)."""
         assert request.amount is not None
-        self.query_one(ErrorPanel).clear()
-        self.query_one("#refund-result").display = False
+        self._clear_outcome()
         self._progress(f"Refunding {figures.show(request.amount)} of {figures.payment.id}…")
         self._lock(True)
         self.send(figures, request, key, fresh)
@@ -321,7 +323,7 @@ class RefundScreen(ConsoleScreen[None]):
         ctx = self.ctx
         try:
             if fresh:
-                figures = RefundFigures.of(*await fetch_payment(self, request.payment_id))
+                figures = (await fetch_facts(self, request.payment_id)).figures
             sent = await ctx.operations().create_refund(
                 request, idempotency_key=key, currency=figures.currency, new=key is None
             )
@@ -336,23 +338,13 @@ class RefundScreen(ConsoleScreen[None]):
         self.warn_unrecorded("refund", sent.journal_error)
 
     def _refunded(self, figures: RefundFigures, refund: Refund) -> None:
+        self._sent_any = True
         self.figures = after = figures.after(refund.amount)
         self.query_one(RefundSummary).show(after, self.ctx.display_tz)
-        result = self.query_one("#refund-result", Static)
-        result.update(
-            Content.assemble(
-                ("Refund sent", "bold $success"),
-                "\n",
-                one_line(
-                    f"{refund.id}: {after.show(refund.amount)} of {refund.payment_id} "
-                    f"({refund.status}). Remaining now {after.show(after.remaining)}."
-                ),
-            )
-        )
-        result.display = True
         self._prepare_amount(keep_amount=False)
-        if after.blocked() is not None:
-            self.query_one(ErrorPanel).clear()
+        self.query_one(ErrorPanel).clear()  # "Nothing to refund" is what the result says
+        self.query_one(RefundResult).show(refund, after)
+        self.refresh_bindings()
 
     def _send_failed(self, error: Exception) -> None:
         unknown = isinstance(error, OperationFailed) and error.outcome == "unknown"
@@ -364,11 +356,21 @@ class RefundScreen(ConsoleScreen[None]):
         elif isinstance(cause, InvalidRequestError) and cause.code in STALE_CODES:
             message += " It may have changed meanwhile: it is loaded again to show what remains."
             self.action_reload()
-        self.query_one(ErrorPanel).show_message(title, message)
+        self._show_problem(title, message)
         self._load_error_shown = False
         self.query_one("#refund-amount", Input).focus()
 
     # --- helpers -----------------------------------------------------------------
+
+    def _show_problem(self, title: str, message: str) -> None:
+        """An error in the panel, instead of the last refund's result."""
+        self.query_one(RefundResult).display = False
+        self.query_one(ErrorPanel).show_message(title, message)
+
+    def _clear_outcome(self) -> None:
+        """Neither the last error nor the last refund's result: something new comes."""
+        self.query_one(RefundResult).display = False
+        self.query_one(ErrorPanel).clear()
 
     def _field(self, name: str) -> FormField:
         return self.query_one(f"#field-{name}", FormField)

@@ -54,6 +54,8 @@ class FormField(Vertical):
         self.label = label
         self.control = control
         self.field_name = name
+        self.error: str | None = None
+        """The message shown under the control (None: none)."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label")
@@ -61,6 +63,7 @@ class FormField(Vertical):
         yield Label("", id=f"{self.field_name}-error", classes="field-error")
 
     def set_error(self, message: str | None) -> None:
-        error = self.query_one(f"#{self.field_name}-error", Label)
-        error.update(Content(for_terminal(message or "")))
+        self.error = message
+        label = self.query_one(f"#{self.field_name}-error", Label)
+        label.update(Content(for_terminal(message or "")))
         self.set_class(message is not None, "-invalid")

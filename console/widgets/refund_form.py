@@ -1,5 +1,5 @@
 """`RefundSummary`: a payment's refund figures (`console.refunds.RefundFigures`) drawn:
-paid, refunded so far, remaining."""
+paid, refunded so far, remaining; `RefundResult`: the refund just sent."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import tzinfo
 from textual.content import Content
 from textual.widgets import Static
 
+from console.api.models import Refund
 from console.display import local_time
 from console.refunds import RefundFigures
 from console.safe_text import one_line
@@ -63,3 +64,25 @@ class RefundSummary(Static):
     def hide(self) -> None:
         self.update("")
         self.display = False
+
+
+class RefundResult(Static):
+    """'Refund sent', its ID and what remains now (hidden until a refund is sent)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.display = False
+
+    def show(self, refund: Refund, after: RefundFigures) -> None:
+        """`refund`, and the figures of its payment once it was made."""
+        self.update(
+            Content.assemble(
+                ("Refund sent", "bold $success"),
+                "\n",
+                one_line(
+                    f"{refund.id}: {after.show(refund.amount)} of {refund.payment_id} "
+                    f"({refund.status}). Remaining now {after.show(after.remaining)}."
+                ),
+            )
+        )
+        self.display = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 from decimal import Decimal
 
@@ -11,12 +12,13 @@ from textual.widgets import Input, Static
 
 from console.api.client import PaymentsClient
 from console.app import PaymentsConsoleApp
+from console.config import Mode
 from console.display import local_time
 from console.journal import JournalEntry
 from console.sandbox.faults import Faults
 from console.screens.confirm import ConfirmScreen, ResendConfirmScreen
 from console.screens.home import HomeScreen
-from console.screens.new_payment import ASK, NewPaymentScreen, validate_payment
+from console.screens.new_payment import ASK, SANDBOX_SOURCE, NewPaymentScreen, validate_payment
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
 from console.widgets.currency import CurrencySelect, find_currency
@@ -27,6 +29,7 @@ from tests.tui.helpers import (
     field_error,
     gated_client,
     payments_in_sandbox,
+    text_of,
     unreachable_client,
     wait_for_groups,
 )
@@ -138,7 +141,7 @@ def test_a_valid_form_is_a_request() -> None:
 
 
 async def test_validation_appears_under_the_field_as_you_type(harness: Harness) -> None:
-    app = harness.app()
+    app = harness.app(mode="test")  # no source to start with, as in sandbox mode
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -436,3 +439,102 @@ async def test_a_locked_journal_when_the_answer_arrives_shows_the_payment_and_ne
     [settled] = harness.journal.recent()
     assert (settled.id, settled.status) == (entry.id, "succeeded")
     assert payments_in_sandbox(harness) == 1
+
+
+async def test_the_first_key_typed_as_the_form_appears_is_not_lost(harness: Harness) -> None:
+    """The amount field has the focus as soon as it is drawn, before the rest of the form
+    (the currency list) is mounted: "12.34" typed then is not "2.34"."""
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = NewPaymentScreen()
+        app.push_screen(screen)
+        while not (screen.query("#amount") and screen.query_one("#amount").is_mounted):
+            await asyncio.sleep(0)
+        assert not screen.is_mounted  # the form is still being mounted
+        await pilot.press(*"12.34")
+        await pilot.pause()
+        assert form(screen)["amount"] == "12.34"
+
+
+@pytest.mark.parametrize(("mode", "source"), [("sandbox", SANDBOX_SOURCE), ("test", "")])
+async def test_placeholders_are_hints_and_a_sandbox_form_starts_with_a_source(
+    harness: Harness, mode: Mode, source: str
+) -> None:
+    app = harness.app(mode=mode)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        for name in ("amount", "source", "description"):
+            assert screen.query_one(f"#{name}", Input).placeholder.startswith("e.g. ")
+        assert form(screen)["source"] == source  # a value, not a dim placeholder
+        await pilot.press(*"10", "ctrl+s")
+        await settle(pilot)
+        if source:
+            assert isinstance(app.screen, ConfirmScreen)
+            assert app.screen.message == "Charge USD 10.00 to tok_visa"
+        else:
+            assert field_error(screen, "source").startswith("source is required")
+
+
+async def test_a_new_mistake_replaces_the_apis_refusal(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "12.00", "tok_unknown")
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        panel = screen.query_one(ErrorPanel)
+        assert str(panel.content).startswith("Request refused")
+        amount = screen.query_one("#amount", Input)
+        amount.focus()
+        await pilot.press("end", "5")  # 12.005: a different error
+        assert field_error(screen, "amount") == "USD allows at most 2 decimal places"
+        assert not panel.display  # the old banner is not left above it
+
+
+async def test_after_a_payment_escape_goes_home_not_back_through_older_ones(
+    harness: Harness,
+) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await take_payment(pilot, "10", "tok_visa")
+        assert isinstance(app.screen, PaymentDetailScreen)
+        await take_payment(pilot, "20", "tok_visa")  # n on the first payment's page
+        assert isinstance(app.screen, PaymentDetailScreen)
+        assert app.screen.payment_id == "pay_0002"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert len(app.screen_stack) == 1
+
+
+async def test_a_on_the_result_takes_another_payment_in_the_same_currency(
+    harness: Harness,
+) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one(CurrencySelect).value = "EUR"
+        await pilot.press(*"42.50", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        result = app.screen
+        assert isinstance(result, PaymentDetailScreen)
+        assert "a takes another payment in EUR" in text_of(result, "#result-hint")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, NewPaymentScreen)
+        assert form(app.screen)["currency"] == "EUR"
+        assert form(app.screen)["amount"] == ""
+        await pilot.press(*"7", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.message == "Charge EUR 7.00 to tok_visa"

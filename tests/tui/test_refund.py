@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from console.api.errors import CardError
 from console.api.models import Payment, PaymentCreate, RefundCreate
@@ -16,6 +16,8 @@ from console.display import local_time
 from console.journal import JournalEntry
 from console.sandbox.faults import Faults
 from console.screens.confirm import ConfirmScreen, LiveRefundConfirmScreen, ResendConfirmScreen
+from console.screens.find_payment import FindPaymentScreen
+from console.screens.home import HomeScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund import RefundScreen
 from screenshots.scenarios import SIZE, Harness, settle
@@ -387,8 +389,38 @@ async def test_refund_from_the_payment_details(harness: Harness) -> None:
         assert await confirm(pilot) == (
             "Refund USD 80.00 of pay_0001 (paid USD 80.00, refunded so far USD 0.00)"
         )
+        await pilot.press("escape")  # after a refund: home, not back to the old page
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)
+        assert len(pilot.app.screen_stack) == 1
+
+
+async def test_a_new_mistake_hides_the_last_refund_sent(harness: Harness) -> None:
+    payment = await pay(harness)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_refund(pilot, payment.id)
+        await pilot.press(*"30")
+        await confirm(pilot)
+        assert screen.query_one("#refund-result").display
+        await pilot.press("backspace", *"99")  # more than the USD 70.00 left
+        assert field_error(pilot, "refund-amount") == "More than the USD 70.00 left to refund"
+        assert not screen.query_one("#refund-result").display  # the old "Refund sent" went
+
+
+async def test_after_a_refund_escape_goes_home(harness: Harness) -> None:
+    payment = await pay(harness)
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *payment.id, "enter")  # find, then r on its page
+        await settle(pilot)
+        await pilot.press("tab")
+        await open_screen(pilot, RefundScreen, "r")
+        await pilot.press("escape")  # nothing sent yet: back to Find
+        await settle(pilot)
+        assert isinstance(app.screen, FindPaymentScreen)  # the payment still has the focus
+        await open_screen(pilot, RefundScreen, "r")
+        await confirm(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert "USD 80.00 (remaining USD 0.00)" in str(
-            pilot.app.screen.query_one(".payment-fields", Static).render()
-        )
+        assert isinstance(app.screen, HomeScreen)
+        assert len(app.screen_stack) == 1

@@ -99,16 +99,16 @@ async def test_find_payment_drops_an_answer_for_an_id_no_longer_typed(harness: H
         await type_id(pilot, "#payment-id", "pay_0002")
         transport.gate.set()
         await settle(pilot)
-        assert screen.shown is None
+        assert screen.facts is None
         assert not screen.query_one(PaymentDetails).display
         assert errors_shown(app) == []
         await pilot.press("enter")  # pay_0002 does not exist
         await settle(pilot)
-        assert screen.shown is None
+        assert screen.facts is None
         await type_id(pilot, "#payment-id", payment.id)
         await pilot.press("enter")
         await settle(pilot)
-        assert screen.shown is not None and screen.shown.id == payment.id
+        assert screen.facts is not None and screen.facts.payment.id == payment.id
         assert screen.query_one(PaymentDetails).display
 
 
