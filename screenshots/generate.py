@@ -15,7 +15,7 @@ from pathlib import Path
 import keyring
 
 from console.screens.palette import screenshot_svg
-from screenshots import refund_history_settings, settings_first_run
+from screenshots import payments, refund_history_settings, settings_first_run
 from screenshots.memory_keyring import MemoryKeyring
 from screenshots.scenarios import SCENARIOS as SHELL_SCENARIOS
 from screenshots.scenarios import SIZE, Scenario, build, make_harness
@@ -24,6 +24,7 @@ SCENARIOS = (
     *SHELL_SCENARIOS,
     *refund_history_settings.SCENARIOS,
     *settings_first_run.SCENARIOS,
+    *payments.SCENARIOS,
 )
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
