@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,17 +12,17 @@ from textual.widgets import Input, Label, LoadingIndicator, Select
 
 from console import money
 from console.api.errors import CardError, InvalidRequestError
-from console.api.models import PaymentCreate, field_errors
 from console.display import local_time
 from console.error_text import describe_error
-from console.outcomes import OperationFailed
 from console.safe_text import KeyInFieldError, refuse_key
 from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen, ResendConfirmScreen, resend_question
-from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.currency import CurrencySelect
 from console.widgets.inputs import FirstInput
 from console.widgets.panels import ErrorPanel, FormField
+
+if TYPE_CHECKING:
+    from console.api.models import PaymentCreate
 
 FIELDS = ("amount", "currency", "source", "description")
 SEND = "create-payment"
@@ -41,6 +40,11 @@ def validate_payment(
     Messages come from `console.money` (amount, currency), the wire model (source) and
     `safe_text.refuse_key` (an API key pasted into source or description).
     """
+    # Loaded at the first keystroke, not before the form opens (it opens at once).
+    from pydantic import ValidationError
+
+    from console.api.models import PaymentCreate, field_errors
+
     errors: dict[str, str] = {}
     for name, value in (("source", source), ("description", description)):
         try:
@@ -91,9 +95,9 @@ class NewPaymentScreen(ConsoleScreen[None]):
         self.busy = False
 
     def compose_body(self) -> ComposeResult:
-        profile = self.ctx.profile
-        currency = self.currency or (profile.currency if profile is not None else "USD")
-        source = SANDBOX_SOURCE if profile is not None and profile.mode == "sandbox" else ""
+        mode, currency = self._profile_defaults()
+        currency = self.currency or currency
+        source = SANDBOX_SOURCE if mode == "sandbox" else ""
         with VerticalScroll(id="payment-form"):
             yield ErrorPanel(id="payment-error")
             with Horizontal(id="amount-row"):
@@ -116,6 +120,16 @@ class NewPaymentScreen(ConsoleScreen[None]):
         with Horizontal(id="payment-progress", classes="progress-row"):
             yield LoadingIndicator()
             yield Label("", id="payment-progress-text", markup=False)
+
+    def _profile_defaults(self) -> tuple[str | None, str]:
+        """The profile's mode and currency: the context's, or while the console is still
+        opening, the profile it opens on (this form opens at once, `registry` early)."""
+        console = self.console
+        if console.loaded:
+            profile = self.ctx.profile
+            return (profile.mode, profile.currency) if profile else (None, "USD")
+        opening = console.opening
+        return (opening.mode, opening.currency) if opening else (None, "USD")
 
     def on_mount(self) -> None:
         self.query_one("#payment-progress").display = False
@@ -187,8 +201,13 @@ class NewPaymentScreen(ConsoleScreen[None]):
     @work(exclusive=True, group=ASK, exit_on_error=False)
     async def ask(self, request: PaymentCreate) -> None:
         """Confirm; when an identical payment has an unknown outcome, offer to settle it
-        (the journal is read in a thread: a locked journal never freezes the console)."""
+        (the journal is read in a thread: a locked journal never freezes the console).
+        A console still opening is waited for, visibly."""
         try:
+            if not self.console.loaded:
+                self._waiting(True)
+                await self.console.until_loaded()
+                self._waiting(False)
             earlier = await self.ctx.operations().find_unsettled(request)
         except Exception as error:
             self.show_error(error)
@@ -212,6 +231,12 @@ class NewPaymentScreen(ConsoleScreen[None]):
                 self.send(request, key)
 
         self.app.push_screen(question, answered)
+
+    def _waiting(self, waiting: bool) -> None:
+        self.query_one("#payment-progress").display = waiting
+        self.query_one("#payment-progress-text", Label).update(
+            "Waiting for the console to finish opening…" if waiting else ""
+        )
 
     def _lock(self, request: PaymentCreate) -> None:
         self.busy = True
@@ -240,6 +265,8 @@ class NewPaymentScreen(ConsoleScreen[None]):
             self._failed(error)
             return
         payment = sent.result
+        from console.screens.payment_detail import PaymentDetailScreen
+
         self.app.switch_screen(PaymentDetailScreen(payment.id, payment, another=NewPaymentScreen))
         self.app.notify(
             f"{money.format_amount(payment.amount, payment.currency)} charged",
@@ -250,6 +277,8 @@ class NewPaymentScreen(ConsoleScreen[None]):
     def _failed(self, error: Exception) -> None:
         self._unlock()
         self.query_one(ErrorPanel).show_message(*describe_error(error))
+        from console.outcomes import OperationFailed
+
         cause = error.cause if isinstance(error, OperationFailed) else error
         if isinstance(cause, CardError):
             self.query_one("#source").focus()

@@ -91,6 +91,7 @@ ACTIONS: tuple[Action, ...] = (
         screen="console.screens.new_payment:NewPaymentScreen",
         needs_client=True,
         needs_context=True,
+        early=True,
         single_letter=True,
     ),
     Action(
@@ -161,8 +162,9 @@ SINGLE_LETTER = frozenset(row.action for row in ACTIONS if row.single_letter)
 NEEDS_CLIENT = frozenset(row.action for row in ACTIONS if row.needs_client)
 """Actions shown greyed out until a profile is connected."""
 NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
-EARLY = frozenset(row.action for row in ACTIONS if row.early)
 """Actions shown greyed out while the console is opening (its context not loaded yet)."""
+EARLY = frozenset(row.action for row in ACTIONS if row.early)
+"""Actions that open while the console is opening on a known profile."""
 LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
 """Actions that open another screen: greyed out while a payment or refund is being sent."""
 OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and not row.payment_id}
