@@ -34,9 +34,8 @@ from console.commands import batch_output, common
 from console.commands.batch_progress import ProgressDisplay
 from console.commands.exits import EXIT_API, EXIT_NOT_SENT, EXIT_OK, EXIT_USAGE, Failure, warn
 from console.journal import Journal
-from console.operations import Operations
 from console.paths import directory_problem
-from console.session import Connection
+from console.session import Connection, Session
 
 _T = TypeVar("_T")
 _SIGNALS = tuple(
@@ -78,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             "confirmed by typing its totals). Nothing was sent"
         )
     pace = Pace()
-    connection = _connection(args, pace, batch.concurrency)
+    connection = _connection(args, pace, batch.concurrency, moves_money=not batch.dry_run)
     journal = batch_output.open_journal()
     with journal:
         return asyncio.run(_Run(batch, connection, journal).main())
@@ -106,12 +105,15 @@ def _report_path(given: Path | None, path: Path) -> Path:
     return report
 
 
-def _connection(args: argparse.Namespace, pace: Pace, concurrency: int) -> Connection:
+def _connection(
+    args: argparse.Namespace, pace: Pace, concurrency: int, *, moves_money: bool
+) -> Connection:
     """The profile connected with a client whose every request keeps the batch's pace
-    (`common.connection` first: the key's checks and warnings)."""
+    (`common.connection` first: the key's checks and warnings, and a read-only profile
+    refused when the batch `moves_money`)."""
     from console import credentials, session
 
-    profile = common.connection(args).profile
+    profile = common.connection(args, moves_money=moves_money).profile
     try:
         return session.connect(profile, client_factory=paced_client_factory(pace, concurrency))
     except (session.ConnectError, credentials.KeyringUnavailableError) as exc:
@@ -222,9 +224,8 @@ class _Run:
     async def _send(self, plan: Plan, *, checking: float) -> tuple[int, bool]:
         """Send the rows; the exit code, and whether nothing is left to send (`checking`:
         the seconds the file's checks took, for the summary)."""
-        operations = Operations(
-            self.connection.client, self.journal, self.connection.profile.name, self.now
-        )
+        session = Session(self.journal, clock=self.now, connection=self.connection)
+        operations = session.operations()  # a read-only profile was refused already
         display = ProgressDisplay(Progress(plan.to_send), sys.stderr)
         self.notes = display.note
         self.runner = runner = Runner(

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from console import money
+from console.config import load_settings, save_settings
 from console.journal import Journal, default_journal_path
 from console.sandbox.server import SandboxServer
 from tests.services.cli_runner import ROOT, Runner
@@ -228,3 +229,19 @@ def _at_a_terminal(cli: Runner, path: Path, typed: list[str]) -> _Ended:
     process.wait(timeout=10)
     os.close(controller)
     return _Ended(process.returncode, output.decode(errors="replace"))
+
+
+def test_a_read_only_profile_shows_a_dry_run_but_sends_nothing(
+    cli: Runner, server: SandboxServer, tmp_path: Path
+) -> None:
+    settings = load_settings()
+    save_settings(
+        settings.with_profile(settings.get_profile("local").model_copy(update={"read_only": True}))
+    )
+    payment = paid(server)
+    path = batch_file(tmp_path, "payment_id,amount", f"{payment},1.00")
+    assert "Would refund: USD 1.00 in 1 row." in cli.ok("batch", "refunds", str(path), "--dry-run")
+    refused = cli("batch", "refunds", str(path), "--yes")
+    assert refused.returncode == 2
+    assert "Profile 'local' is read-only" in refused.stderr
+    assert refunds_of(server, payment) == {payment: []}
