@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
-from functools import partial, partialmethod
+from functools import partialmethod
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -29,6 +29,7 @@ from console.safe_text import for_terminal, one_line
 from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.home import HomeScreen
+from console.screens.palette import system_commands
 from console.screens.registry import ACTIONS
 from console.session import ClientFactory, default_client_factory
 
@@ -236,7 +237,7 @@ class PaymentsConsoleApp(App[None]):
             return self._shown_payment_id() is not None
         if action == "back":
             return len(self.screen_stack) > 1
-        if action in registry.LEAVING and self._leave_refusal() is not None:
+        if action in registry.LEAVING and self._leave_refusal(anywhere=True) is not None:
             return None
         shown = type(self._current())
         if registry.OPENS.get(action) == f"{shown.__module__}:{shown.__qualname__}":
@@ -277,7 +278,7 @@ class PaymentsConsoleApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; while a payment or refund is being sent, only when asked twice."""
-        refusal = self._leave_refusal()
+        refusal = self._leave_refusal(anywhere=True)
         now = asyncio.get_running_loop().time()
         if refusal is None or now - self._quit_asked_at < QUIT_AGAIN_SECONDS:
             self.exit()
@@ -290,45 +291,16 @@ class PaymentsConsoleApp(App[None]):
             severity="warning",
         )
 
-    def _leave_refusal(self) -> str | None:
-        """Why the current screen may not be left now (see `ConsoleScreen.leave_refusal`)."""
-        screen = self._current()
-        return screen.leave_refusal if isinstance(screen, ConsoleScreen) else None
+    def _leave_refusal(self, *, anywhere: bool = False) -> str | None:
+        """Why the current screen (or, `anywhere`, a screen of the stack: the help may be
+        open over one that is sending) may not be left now (`ConsoleScreen.leave_refusal`)."""
+        screens = reversed(self.screen_stack) if anywhere else [self._current()]
+        refusals = (s.leave_refusal for s in screens if isinstance(s, ConsoleScreen))
+        return next((refusal for refusal in refusals if refusal is not None), None)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """What `screen` offers, then every registry action that applies now (none over a
-        modal dialog, where the app's keys do not reach), then Textual's own (theme, keys,
-        quit...).
-
-        The screen's are its bindings with an id (Textual's built-in ones have none).
-        """
-        offered: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not active.enabled or binding.id is None or active.node is self:
-                continue
-            name = binding.action.removeprefix("app.")
-            if name in offered:
-                continue
-            offered.add(name)
-            yield SystemCommand(
-                binding.description,
-                binding.tooltip or binding.description,
-                partial(self.run_action, binding.action, active.node),
-            )
-        if screen.is_modal:
-            yield from super().get_system_commands(screen)
-            return
-        for row in ACTIONS:
-            if (
-                row.action in offered | {"quit"}
-                or (row.action == "back" and screen is self.screen_stack[0])
-                or not self.check_action(row.action, ())
-            ):
-                continue
-            offered.add(row.action)
-            yield SystemCommand(row.title, row.tooltip, partial(self.run_action, row.action))
-        yield from super().get_system_commands(screen)
+        """See `console.screens.palette.system_commands`."""
+        return system_commands(self, screen, super().get_system_commands(screen))
 
 
 for _row in ACTIONS:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from console.error_text import describe_error
+from console.screens import registry
+from console.widgets.footer import ConsoleFooter
 from console.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -74,6 +75,12 @@ class ConsoleScreen(Screen[ResultT]):
         return None
 
     @property
+    def footer_first(self) -> frozenset[str]:
+        """The app's actions the footer keeps with this screen's own keys when short of
+        room: those on the payment shown, if there is one."""
+        return registry.ON_THE_PAYMENT if self.shown_payment_id is not None else frozenset()
+
+    @property
     def leave_refusal(self) -> str | None:
         """Why the merchant may not leave this screen now (a payment or refund is on its
         way: leaving would cancel the request and lose its outcome), or None."""
@@ -82,7 +89,7 @@ class ConsoleScreen(Screen[ResultT]):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.SCREEN_TITLE)
         yield from self.compose_body()
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         """The header follows the app's `profile_revision`: a profile switch shows at once."""

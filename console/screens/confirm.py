@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
 
 from console import money
 from console.safe_text import for_terminal, one_line
+from console.widgets.footer import ConsoleFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -46,7 +47,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm-yes")
                 yield from self.compose_buttons()
                 yield Button("No (n)", id="confirm-no")
-        yield Footer()
+        yield ConsoleFooter()
 
     def compose_extra(self) -> ComposeResult:
         yield from ()

@@ -61,6 +61,9 @@ class Action:
     payment_id: bool = False
     """The screen is given the payment shown (if any), and may be opened over its own kind;
     otherwise it is hidden on its own screen and never pushed twice."""
+    while_sending: bool = False
+    """Opens over a screen that is sending a payment or refund (it only reads: leaving it
+    returns there), where the actions that open a screen are greyed out."""
 
     def screen_class(self) -> type[Screen[Any]]:
         if self.screen is None:
@@ -141,6 +144,8 @@ ACTIONS: tuple[Action, ...] = (
         "Help",
         "Every key binding",
         screen="console.screens.help:HelpScreen",
+        priority=True,  # reaches a dialog too; a text field still takes "?" (f1 then)
+        while_sending=True,
     ),
     Action("back", "escape", "Back", "Go back to the previous screen"),
     Action("quit", "ctrl+q", "Quit", "Quit the console", show=False, priority=True),
@@ -165,8 +170,13 @@ NEEDS_CONTEXT = frozenset(row.action for row in ACTIONS if row.needs_context)
 """Actions shown greyed out while the console is opening (its context not loaded yet)."""
 EARLY = frozenset(row.action for row in ACTIONS if row.early)
 """Actions that open while the console is opening on a known profile."""
-LEAVING = frozenset(row.action for row in ACTIONS if row.screen is not None)
+LEAVING = frozenset(
+    row.action for row in ACTIONS if row.screen is not None and not row.while_sending
+)
 """Actions that open another screen: greyed out while a payment or refund is being sent."""
+ON_THE_PAYMENT = frozenset({"copy_id"} | {row.action for row in ACTIONS if row.payment_id})
+"""Actions on the payment shown (copy its ID, refund it): where a payment is shown, the
+footer keeps them with the screen's own keys."""
 OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and not row.payment_id}
 """The screen ("module:Class") each action opens: on that screen the action does nothing,
 so it is hidden."""

@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from console.paths import directory_problem
 from console.safe_text import one_line
+from console.widgets.footer import ConsoleFooter
 from console.widgets.panels import FormField
 
 
@@ -65,7 +66,7 @@ class SavePathScreen(ModalScreen[Path | None]):
                 id="save-path-hint",
                 markup=False,
             )
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#save-path", Input).focus()

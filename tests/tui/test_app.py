@@ -18,14 +18,17 @@ from console.app import PaymentsConsoleApp, make_app, styles_dir, stylesheets
 from console.config import ConfigError, Profile, Settings
 from console.context import Opening, Services
 from console.error_text import describe_error
+from console.paths import data_dir, exports_dir
 from console.screens import registry
 from console.screens.find_payment import FindPaymentScreen
 from console.screens.first_run import FirstRunScreen
 from console.screens.help import HelpScreen
 from console.screens.home import HomeScreen
 from console.screens.new_payment import NewPaymentScreen
+from console.screens.palette import SCREENSHOT_DELAY, save_screenshot
 from console.session import NotConnectedError
 from screenshots.scenarios import SIZE, Harness, profile, settle, take_payment
+from tests.tui.helpers import fill
 
 
 def header(app: PaymentsConsoleApp) -> tuple[str, str, set[str]]:
@@ -90,67 +93,6 @@ async def test_escape_goes_back_and_ctrl_q_quits(harness: Harness) -> None:
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
-
-
-async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        table = app.screen.query_one("#help-bindings", DataTable)
-        ids = {str(key.value) for key in table.rows}  # each row is keyed by its binding's id
-    expected = {
-        "new_payment",
-        "find_payment",
-        "refund",
-        "history",
-        "settings",
-        "copy_id",
-        "help",
-        "back",
-        "quit",
-        "home.retry",
-        "new_payment.submit",
-        "confirm.yes",
-        "confirm.no",
-        "confirm.cancel",
-        "first_run.connect",
-    }
-    assert expected <= ids
-
-
-async def test_help_fits_100_columns_without_cutting_descriptions(harness: Harness) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f1")
-        await pilot.pause()
-        table = app.screen.query_one("#help-bindings", DataTable)
-        # No sideways scrolling: every column, the wrapped descriptions too, is in view.
-        assert table.virtual_size.width <= table.scrollable_content_region.width
-        assert any(row.height > 1 for row in table.rows.values())
-
-
-@pytest.mark.parametrize(
-    ("key", "own_action"),
-    [("h", "history"), ("n", "new_payment"), ("slash", "find_payment"), ("s", "settings")],
-)
-async def test_the_footer_keeps_help_and_back_in_view_at_100_columns(
-    harness: Harness, key: str, own_action: str
-) -> None:
-    from textual.widgets._footer import FooterKey
-
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press(key)
-        await settle(pilot)
-        keys = {item.action: item for item in app.screen.query(FooterKey)}
-        assert {"help", "back"} <= keys.keys()
-        palette = keys["command_palette"]
-        assert keys["back"].region.right <= palette.region.x  # not cut off
-        assert own_action not in keys  # it does nothing on its own screen
 
 
 async def test_command_palette_offers_every_action(harness: Harness) -> None:
@@ -423,3 +365,32 @@ async def test_the_palette_lists_each_action_once_and_no_back_at_home(harness: H
         assert "Back" not in titles
         assert "Focus Next" not in titles
         assert {"New payment", "Find", "History", "Settings"} <= set(titles)
+
+
+async def test_the_palette_screenshot_is_saved_in_the_exports_dir_never_with_a_key(
+    harness: Harness,
+) -> None:
+    key = "sk_test_" + "7" * 32
+    app = harness.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await fill(pilot, "#profile-key", key)  # typed, not saved: drawn masked
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
+        assert str(exports_dir()) in command.help
+        command.callback()
+        await pilot.pause(SCREENSHOT_DELAY * 3)
+        [saved] = exports_dir().glob("*.svg")
+        svg = saved.read_text(encoding="utf-8")
+        assert "Settings" in svg and 'xml:space="preserve"' in svg
+        assert key not in svg and key[-12:] not in svg
+        assert any(n.message == f"Saved to {saved}" for n in app._notifications)
+        # A place it cannot write to is said, and nothing else happens.
+        exports = data_dir() / "exports"
+        saved.unlink()
+        exports.rmdir()
+        exports.write_text("a file where the directory goes")
+        assert save_screenshot(app) is None
+        await pilot.pause()
+        assert any(n.title == "Screenshot not saved" for n in app._notifications)
