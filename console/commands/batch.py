@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         )
     pace = Pace()
     connection = _connection(args, pace, batch.concurrency, moves_money=not batch.dry_run)
-    journal = batch_output.open_journal()
+    journal = common.open_journal(sends=True)
     with journal:
         return asyncio.run(_Run(batch, connection, journal).main())
 

@@ -39,29 +39,10 @@ from console.commands.exits import (
 )
 from console.config import Profile
 from console.display import amount_text
-from console.journal import Journal
 from console.safe_text import escape_json_controls, one_line
 
 _VERBS = {"refunds": ("refund", "refunded"), "payments": ("pay", "paid")}
 _TYPING_TRIES = 3
-
-
-def open_journal() -> Journal:
-    """The journal, or a `Failure` (nothing is sent without it; a damaged file is left
-    as it is)."""
-    import sqlite3
-
-    from console.journal import default_journal_path
-    from console.paths import file_error_problem, sqlite_file_problem
-
-    path = default_journal_path()
-    problem = sqlite_file_problem(path)
-    if problem is None:
-        try:
-            return Journal(path)
-        except (OSError, sqlite3.Error) as exc:
-            problem = file_error_problem(exc, path)
-    raise Failure(f"Cannot open the journal at {path}: {problem}. Nothing was sent")
 
 
 def print_json(value: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from console.config import Profile, Settings, load_settings
 
 if TYPE_CHECKING:
     from console.api.errors import PaymentsError
+    from console.journal import Journal
     from console.operations import OperationFailed
     from console.session import Connection
 
@@ -57,6 +58,27 @@ def connection(
     if connected.key_warning:
         warn(connected.key_warning)
     return connected
+
+
+def open_journal(*, sends: bool) -> Journal:
+    """The journal, or a `Failure` naming its file and what is wrong (a damaged file is
+    left as it is). `sends`: the command would send something, and says nothing was (no
+    payment or refund is ever made without its journal entry)."""
+    import sqlite3
+
+    from console.journal import Journal, default_journal_path
+    from console.paths import file_error_problem, sqlite_file_problem
+
+    path = default_journal_path()
+    problem = sqlite_file_problem(path)
+    if problem is None:
+        try:
+            return Journal(path)
+        except (OSError, sqlite3.Error) as exc:
+            problem = file_error_problem(exc, path)
+    raise Failure(
+        f"Cannot open the journal at {path}: {problem}" + (". Nothing was sent" if sends else "")
+    )
 
 
 def amount(text: str, currency: str) -> Decimal:

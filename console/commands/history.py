@@ -85,7 +85,9 @@ def history(args: argparse.Namespace) -> int:
     output: Path | None = args.output
     limit = args.limit if args.limit is not None or output is not None else DEFAULT_LIMIT
     selection = Selection(profile=profile, status=args.status, since=args.since, limit=limit)
-    with _journal() as journal:
+    from console.commands.common import open_journal  # not at parse time: it loads pydantic
+
+    with open_journal(sends=False) as journal:
         if output is not None:
             _write(journal, selection, output, as_json=args.json)
         else:
@@ -101,25 +103,6 @@ def _profile(args: argparse.Namespace) -> str | None:
         return str(args.profile)
     chosen = settings(args)
     return chosen.get_profile().name if chosen.profiles else None
-
-
-def _journal() -> Journal:
-    """The journal, or a `Failure` saying why it cannot be read (a damaged file is left
-    as it was)."""
-    import sqlite3
-
-    from console.commands.exits import Failure
-    from console.journal import Journal, default_journal_path
-    from console.paths import file_error_problem, sqlite_file_problem
-
-    path = default_journal_path()
-    problem = sqlite_file_problem(path)
-    if problem is None:
-        try:
-            return Journal(path)
-        except (OSError, sqlite3.Error) as exc:
-            problem = file_error_problem(exc, path)
-    raise Failure(f"Cannot open the journal at {path}: {problem}")
 
 
 def _write(journal: Journal, selection: Selection, output: Path, *, as_json: bool) -> None:

@@ -202,26 +202,10 @@ def _with_journal(
     connection: Connection, in_flight: common.InFlight, send: Callable[[Operations], Awaitable[int]]
 ) -> int:
     """Open the journal, run `send` with the connection's operations, close both."""
-    from console.journal import Journal, default_journal_path
     from console.session import Session
 
     async def go() -> int:
-        import sqlite3
-
-        from console.paths import file_error_problem, sqlite_file_problem
-
-        # Nothing is sent without a journal entry: a journal that cannot be used ends
-        # the command before anything (and a damaged file is left as it is).
-        path = default_journal_path()
-        problem = sqlite_file_problem(path)
-        if problem is None:
-            try:
-                journal = Journal(path)
-            except (OSError, sqlite3.Error) as exc:
-                problem = file_error_problem(exc, path)
-        if problem is not None:
-            raise Failure(f"Cannot open the journal at {path}: {problem}. Nothing was sent")
-        with journal:
+        with common.open_journal(sends=True) as journal:
             async with connection.client:
                 return await send(Session(journal, connection=connection).operations())
 
