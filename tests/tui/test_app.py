@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label
 from console.api import errors
 from console.app import PaymentsConsoleApp, make_app, styles_dir, stylesheets
 from console.config import ConfigError, Profile, Settings
-from console.context import Opening, Services
+from console.context import Services
 from console.error_text import describe_error
 from console.paths import data_dir, exports_dir
 from console.screens import registry
@@ -227,29 +227,6 @@ async def test_the_first_frame_comes_before_settings_and_journal(harness: Harnes
             await pilot.press("n")
             await pilot.pause()
             assert isinstance(app.screen, NewPaymentScreen)
-    finally:
-        gate.set()
-
-
-async def test_a_known_profile_is_in_the_header_from_the_first_frame(harness: Harness) -> None:
-    """`--sandbox` knows its profile before anything is loaded: the badge is there at once."""
-    gate = threading.Event()
-
-    def loader() -> Services:
-        assert gate.wait(timeout=10), "the test never let the loader finish"
-        return Services(Settings(), harness.journal, profile(), harness.client())
-
-    app = make_app(loader=loader, opening=Opening("sandbox", "sandbox"), cursor_blink=False)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            assert not app.loaded
-            assert header(app) == ("profile sandbox", "SANDBOX", {"-sandbox"})
-            gate.set()
-            context = await app.until_loaded()
-            assert context is app.ctx
-            await settle(pilot)
-            assert header(app) == ("profile sandbox", "SANDBOX", {"-sandbox"})
     finally:
         gate.set()
 

@@ -4,10 +4,12 @@ badge shows and the new-payment form opens from the first frame; only the charge
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from textual.widgets import Input, Label
 
-from console.app import make_app
+from console.app import PaymentsConsoleApp, make_app
 from console.config import Settings
 from console.context import Opening, Services
 from console.screens.confirm import ConfirmScreen
@@ -15,17 +17,47 @@ from console.screens.new_payment import NewPaymentScreen
 from screenshots.scenarios import SIZE, Harness, profile, settle
 
 
-async def test_the_form_opens_while_the_console_opens_and_the_charge_waits(
-    harness: Harness,
-) -> None:
+@contextmanager
+def opening_on_sandbox(harness: Harness) -> Iterator[tuple[PaymentsConsoleApp, threading.Event]]:
+    """A console opening on the sandbox profile whose loader waits for the event."""
     gate = threading.Event()
 
     def loader() -> Services:
         assert gate.wait(timeout=10), "the test never let the loader finish"
         return Services(Settings(), harness.journal, profile(), harness.client())
 
-    app = make_app(loader=loader, opening=Opening("sandbox", "sandbox"), cursor_blink=False)
     try:
+        yield (
+            make_app(loader=loader, opening=Opening("sandbox", "sandbox"), cursor_blink=False),
+            gate,
+        )
+    finally:
+        gate.set()
+
+
+def badge(app: PaymentsConsoleApp) -> tuple[str, str]:
+    return (
+        str(app.screen.query_one("#header-profile", Label).content),
+        str(app.screen.query_one("#header-mode", Label).content),
+    )
+
+
+async def test_a_known_profile_is_in_the_header_from_the_first_frame(harness: Harness) -> None:
+    with opening_on_sandbox(harness) as (app, gate):
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert not app.loaded
+            assert badge(app) == ("profile sandbox", "SANDBOX")
+            gate.set()
+            assert await app.until_loaded() is app.ctx
+            await settle(pilot)
+            assert badge(app) == ("profile sandbox", "SANDBOX")
+
+
+async def test_the_form_opens_while_the_console_opens_and_the_charge_waits(
+    harness: Harness,
+) -> None:
+    with opening_on_sandbox(harness) as (app, gate):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert not app.loaded
@@ -42,5 +74,3 @@ async def test_the_form_opens_while_the_console_opens_and_the_charge_waits(
             await settle(pilot)
             assert app.loaded
             assert isinstance(app.screen, ConfirmScreen)
-    finally:
-        gate.set()
