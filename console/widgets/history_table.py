@@ -14,12 +14,12 @@ from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
 
 from console.entries import JournalEntry
 from console.safe_text import one_line
 from console.widgets.entry_cells import entry_columns
 from console.widgets.entry_table import EntryTable
+from console.widgets.filter_input import FilterInput
 
 PAGE_SIZE = 100
 """Rows fetched per query: a screenful many times over, never the whole journal."""
@@ -80,8 +80,9 @@ def count_text(
     return text
 
 
-class HistoryFilter(Input):
-    """The filter field: the down arrow moves to the table."""
+class HistoryFilter(FilterInput):
+    """The filter field: the down arrow moves to the table; escape clears it, then goes
+    back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "app.focus_next", "Table", show=False, id="history.to_table"),

@@ -116,6 +116,24 @@ async def test_filter_as_you_type(
         )
 
 
+async def test_escape_clears_the_filter_then_goes_back(harness: Harness) -> None:
+    await record_activity(harness)
+    async with harness.app().run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, HistoryScreen, "h")
+        await type_filter(pilot, "failed")
+        assert len(rows(screen)) == 1
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.query_one("#history-filter", Input).value == ""
+        assert screen.query_one("#history-filter", Input).has_focus
+        assert len(rows(screen)) == 6
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen is not screen
+
+
 async def test_filter_keystrokes_are_debounced(harness: Harness) -> None:
     await record_activity(harness)
     queried: list[str] = []
