@@ -111,7 +111,8 @@ def _row(operation: Operation) -> tuple[object, ...]:
 
 def build(path: Path, operations: Iterable[Operation]) -> Journal:
     """A new journal at `path` holding `operations` (ids in their order), opened."""
-    Journal(path).close()  # the current schema
+    with Journal(path) as new:  # the current schema
+        sender = (new.sender.operator, new.sender.host)
     db = sqlite3.connect(path, isolation_level=None)
     try:
         # A new file nobody else has open: no WAL copy of every page, no fsync; the
@@ -129,8 +130,9 @@ def build(path: Path, operations: Iterable[Operation]) -> Journal:
         db.executemany(
             "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
             " object_id, amount, currency, created_at, updated_at, request, response, error,"
-            " amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_row(operation) for operation in operations),
+            " amount_minor, operator, host)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((*_row(operation), *sender) for operation in operations),
         )
         for index in INDEXES:
             db.execute(index)

@@ -4,14 +4,18 @@ The file is TOML in the platformdirs user config dir (or `--config PATH`)::
 
     default_profile = "shop"
     theme = "textual-dark"
+    operator = "alice"                                   # who you are in the journal
+    journal = "postgresql://payments@db.internal/console"  # a shared journal (optional)
 
     [profiles.shop]
     base_url = "https://api.paymentprocessing.com/v1"
     mode = "live"
 
 Environment variables prefixed `PAYMENTS_CONSOLE_` override the file for one run
-(`PAYMENTS_CONSOLE_DEFAULT_PROFILE`, `PAYMENTS_CONSOLE_THEME`, or `PAYMENTS_CONSOLE_PROFILES`
-as JSON). API keys live in the OS keyring
+(`PAYMENTS_CONSOLE_DEFAULT_PROFILE`, `PAYMENTS_CONSOLE_THEME`, `PAYMENTS_CONSOLE_OPERATOR`,
+`PAYMENTS_CONSOLE_JOURNAL`, or `PAYMENTS_CONSOLE_PROFILES` as JSON). The operator defaults
+to the OS user name; the journal to the SQLite file in the data dir (`journal` is a
+`postgresql://` URL, never with a password in it, or a file path). API keys live in the OS keyring
 (`console.credentials`); a key-like field in the file is refused, never read or written.
 """
 
@@ -55,6 +59,8 @@ __all__ = [
     "check_base_url",
     "data_dir",
     "default_config_path",
+    "is_journal_url",
+    "journal_url_problem",
     "load_settings",
     "read_config_file",
     "save_settings",
@@ -70,6 +76,39 @@ _FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
 
 _KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*[a-z0-9_]{1,30}")
 """A key as Textual names it: 'n', 'ctrl+n', 'f2', 'question_mark', 'shift+tab'."""
+
+
+_OPERATOR = re.compile(r"[\w.@-]{1,64}")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_journal_url(journal: str) -> bool:
+    """Whether the `journal` setting names a PostgreSQL database (not a SQLite file)."""
+    return journal.partition("://")[0].lower() in _POSTGRES_SCHEMES
+
+
+def journal_url_problem(journal: str) -> str | None:
+    """Why the `journal` setting cannot be used (None: it can): a URL of another
+    scheme, or one with a password in it (use ~/.pgpass, PGPASSWORD, peer or
+    certificate authentication)."""
+    if "://" not in journal:
+        return None if journal.strip() else "name a postgresql:// URL or a file path"
+    if not is_journal_url(journal):
+        return "a URL must be postgresql://user@host/database"
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(journal)
+        query = parse_qs(parts.query)
+        has_password = parts.password is not None or "password" in query
+    except ValueError:
+        return "it is not a valid postgresql:// URL"
+    if has_password:
+        return (
+            "the URL holds a password, and passwords never go in the settings: remove it "
+            "and use ~/.pgpass, PGPASSWORD, or peer or certificate authentication"
+        )
+    return None
 
 
 class ConfigError(Exception):
@@ -115,6 +154,30 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to key(s), e.g. {"new_payment": "ctrl+n"}; the console checks the ids
     and that no key is given to two actions (`console.screens.registry.check_keymap`)."""
+    operator: str | None = None
+    """Who works this console, as the journal records it (None: the OS user name)."""
+    journal: str | None = None
+    """Where the journal is: a `postgresql://` URL (a shared journal) or a SQLite file
+    path (None: the file in the data dir)."""
+
+    @field_validator("operator")
+    @classmethod
+    def _operator(cls, operator: str | None) -> str | None:
+        if operator is not None and not _OPERATOR.fullmatch(operator):
+            raise ValueError(
+                f"operator = {operator!r}: a name of 1 to 64 letters, digits, '.', '_', "
+                "'-' or '@' (e.g. 'alice')"
+            )
+        return operator
+
+    @field_validator("journal")
+    @classmethod
+    def _journal(cls, journal: str | None) -> str | None:
+        if journal is not None:
+            problem = journal_url_problem(journal)
+            if problem is not None:
+                raise ValueError(f"journal: {problem}")
+        return journal
 
     @field_validator("keymap")
     @classmethod
@@ -222,6 +285,9 @@ class Settings(BaseSettings):
         data["theme"] = self.theme
         if self.keymap:
             data["keymap"] = dict(self.keymap)
+        for name in ("operator", "journal"):
+            if (value := getattr(self, name)) is not None:
+                data[name] = value
         data["profiles"] = {
             name: profile.model_dump(exclude={"name"}) for name, profile in self.profiles.items()
         }

@@ -39,6 +39,17 @@ class JournalEntry:
     """The process sending it, while pending (`console.processes`)."""
     reported: bool = True
     """False while a command that got this result has not shown it yet (`mark_reported`)."""
+    operator: str | None = None
+    """Who sent it last (the `operator` setting, else the OS user); None in older entries."""
+    host: str | None = None
+    """The machine it was sent from last; None in older entries."""
+
+    @property
+    def sender(self) -> str:
+        """'alice on till-2', 'alice', or '' (an entry older than operators)."""
+        if self.operator and self.host:
+            return f"{self.operator} on {self.host}"
+        return self.operator or self.host or ""
 
     @property
     def description(self) -> str | None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         )
     pace = Pace()
     connection = _connection(args, pace, batch.concurrency, moves_money=not batch.dry_run)
-    journal = common.open_journal(sends=True)
+    journal = common.open_journal(args, sends=True)
     with journal:
         return asyncio.run(_Run(batch, connection, journal).main())
 

@@ -60,24 +60,39 @@ def connection(
     return connected
 
 
-def open_journal(*, sends: bool) -> Journal:
-    """The journal, or a `Failure` naming its file and what is wrong (a damaged file is
-    left as it is). `sends`: the command would send something, and says nothing was (no
-    payment or refund is ever made without its journal entry)."""
-    import sqlite3
+def open_journal(args: argparse.Namespace, *, sends: bool) -> Journal:
+    """The journal the settings name (`journal`: a shared PostgreSQL one, or a file;
+    else the file in the data dir), writing as the settings' `operator`; or a `Failure`
+    naming it and what is wrong (a damaged file is left as it is). `sends`: the command
+    would send something, and says nothing was (no payment or refund is ever made
+    without its journal entry)."""
+    chosen = settings(args)
+    return opened_journal(chosen.journal, chosen.operator, sends=sends)
 
+
+def opened_journal(where: str | None, operator: str | None, *, sends: bool) -> Journal:
+    """`open_journal` of the journal at `where` (None: the file in the data dir)."""
+    import sqlite3
+    from pathlib import Path
+
+    from console.config import is_journal_url
     from console.journal import Journal, default_journal_path
     from console.paths import file_error_problem, sqlite_file_problem
 
-    path = default_journal_path()
-    problem = sqlite_file_problem(path)
-    if problem is None:
-        try:
-            return Journal(path)
-        except (OSError, sqlite3.Error) as exc:
-            problem = file_error_problem(exc, path)
+    problem: str | None
+    if where is not None and is_journal_url(where):
+        problem = "this release keeps its journal in a SQLite file only"
+    else:
+        path = default_journal_path() if where is None else Path(where).expanduser()
+        where = str(path)
+        problem = sqlite_file_problem(path)
+        if problem is None:
+            try:
+                return Journal(path, operator=operator)
+            except (OSError, sqlite3.Error) as exc:
+                problem = file_error_problem(exc, path)
     raise Failure(
-        f"Cannot open the journal at {path}: {problem}" + (". Nothing was sent" if sends else "")
+        f"Cannot open the journal at {where}: {problem}" + (". Nothing was sent" if sends else "")
     )
 
 

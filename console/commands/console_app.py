@@ -74,23 +74,30 @@ def _run_console(args: argparse.Namespace, sandboxes: list[BackgroundSandbox]) -
         file that is not a database is left as it was."""
         import sqlite3
 
+        from console.commands.common import opened_journal
         from console.commands.common import settings as load_settings
+        from console.config import is_journal_url
         from console.context import Services
         from console.journal import Journal, default_journal_path
 
         settings = load_settings(args)
         # Every file is checked before any is opened: one that is not a database is left
         # exactly as it was. The client comes last: nothing after it can fail.
-        path = default_journal_path()
-        _check_database(path, "the journal")
+        shared = settings.journal is not None and is_journal_url(settings.journal)
+        path = Path(settings.journal or default_journal_path()).expanduser()
+        if not shared:
+            _check_database(path, "the journal")
         if sandboxes:
             from console.sandbox.command import default_db_path
 
             _check_database(default_db_path(), "the sandbox database")
-        try:
-            journal = Journal(path)
-        except (OSError, sqlite3.Error) as exc:
-            raise _file_failure("open", "the journal", path, exc) from None
+        if shared:
+            journal = opened_journal(settings.journal, settings.operator, sends=False)
+        else:
+            try:
+                journal = Journal(path, operator=settings.operator)
+            except (OSError, sqlite3.Error) as exc:
+                raise _file_failure("open", "the journal", path, exc) from None
         journals.append(journal)
         try:
             journal.recover_abandoned(now=utc_now())

@@ -1,7 +1,8 @@
 """`history`: a profile's operations from the journal, newest first, as lines, as JSON,
 or written to a CSV file.
 
-    payments-console history [--json] [--status S] [--since DATE] [--limit N] [--output FILE.csv]
+    payments-console history [--json] [--operator NAME] [--status S] [--since DATE]
+                             [--limit N] [--output FILE.csv]
 
 It reads the journal only: nothing is sent and no key is needed. The profile is
 `--profile` (any name the journal holds, `sandbox` for `--sandbox` runs), else the
@@ -31,6 +32,9 @@ DEFAULT_LIMIT = 100
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array, exact amounts")
     parser.add_argument("--status", choices=STATUSES, help="only operations with this status")
+    parser.add_argument(
+        "--operator", metavar="NAME", help="only operations this operator sent (last)"
+    )
     parser.add_argument(
         "--since",
         metavar="DATE",
@@ -84,10 +88,16 @@ def history(args: argparse.Namespace) -> int:
     profile = _profile(args)
     output: Path | None = args.output
     limit = args.limit if args.limit is not None or output is not None else DEFAULT_LIMIT
-    selection = Selection(profile=profile, status=args.status, since=args.since, limit=limit)
+    selection = Selection(
+        profile=profile,
+        status=args.status,
+        since=args.since,
+        limit=limit,
+        operator=args.operator,
+    )
     from console.commands.common import open_journal  # not at parse time: it loads pydantic
 
-    with open_journal(sends=False) as journal:
+    with open_journal(args, sends=False) as journal:
         if output is not None:
             _write(journal, selection, output, as_json=args.json)
         else:
@@ -161,6 +171,8 @@ def _json(entry: JournalEntry) -> dict[str, Any]:
         "error": entry.error,
         "decline_code": entry.decline_code,
         "idempotency_key": entry.idempotency_key,
+        "operator": entry.operator,
+        "host": entry.host,
     }
 
 

@@ -65,7 +65,7 @@ def pay(args: argparse.Namespace) -> int:
 
         return await _once(operations, request, args, in_flight, make, Payment, _payment_lines)
 
-    return _with_journal(connection, in_flight, send)
+    return _with_journal(args, connection, in_flight, send)
 
 
 def refund(args: argparse.Namespace) -> int:
@@ -106,7 +106,7 @@ def refund(args: argparse.Namespace) -> int:
 
         return await _once(operations, request, args, in_flight, make, Refund, lines)
 
-    return _with_journal(connection, in_flight, send)
+    return _with_journal(args, connection, in_flight, send)
 
 
 def get(args: argparse.Namespace) -> int:
@@ -199,13 +199,16 @@ def _command(args: argparse.Namespace, argv: list[str], idempotency_key: str) ->
 
 
 def _with_journal(
-    connection: Connection, in_flight: common.InFlight, send: Callable[[Operations], Awaitable[int]]
+    args: argparse.Namespace,
+    connection: Connection,
+    in_flight: common.InFlight,
+    send: Callable[[Operations], Awaitable[int]],
 ) -> int:
     """Open the journal, run `send` with the connection's operations, close both."""
     from console.session import Session
 
     async def go() -> int:
-        with common.open_journal(sends=True) as journal:
+        with common.open_journal(args, sends=True) as journal:
             async with connection.client:
                 return await send(Session(journal, connection=connection).operations())
 

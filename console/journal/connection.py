@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from console.entries import JournalEntry
 from console.journal import rows, schema
+from console.journal.identity import Sender
 from console.sqlite_files import connect_private
 
 
@@ -19,10 +20,14 @@ class Connected:
     """An open SQLite journal file (migrated to this version); safe to share between
     threads: every statement runs under one lock, on one autocommit connection."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 5000, operator: str | None = None
+    ) -> None:
         """`busy_timeout_ms`: how long a write waits for another process's write lock
-        before it fails (`sqlite3.OperationalError: database is locked`)."""
+        before it fails (`sqlite3.OperationalError: database is locked`); `operator`: who
+        the entries written through it are recorded as sent by (None: the OS user)."""
         self.path = path
+        self.sender = Sender.here(operator)
         self._lock = threading.Lock()
         self._db = connect_private(path, busy_timeout_ms=busy_timeout_ms)
         with self._lock:

@@ -40,6 +40,8 @@ _CSV_COLUMNS = {
     "idempotency_key": "idempotency_key",
     "error": "error",
     "decline_code": "CASE status WHEN 'failed' THEN json_extract(response, '$.decline_code') END",
+    "operator": "operator",
+    "host": "host",
 }
 """Each CSV column, and the SQL that reads it (the description and source are in the
 request, a decline's code in the API's answer: `JournalEntry`'s properties of the same
@@ -53,14 +55,15 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @dataclass(frozen=True)
 class Selection:
     """The entries `filter_text` matches (the history's filter language), of `profile`
-    (None: every profile's), with `status`, recorded at or after `since`; the newest
-    `limit` of them (None: all)."""
+    (None: every profile's), with `status`, sent by `operator`, recorded at or after
+    `since`; the newest `limit` of them (None: all)."""
 
     filter_text: str = ""
     profile: str | None = None
     status: Status | None = None
     since: datetime | None = None
     limit: int | None = None
+    operator: str | None = None
 
     def sql(self) -> tuple[str, list[Any]]:
         """The WHERE, ORDER BY and LIMIT of the selection, and its parameters."""
@@ -72,6 +75,9 @@ class Selection:
         if self.since is not None:
             more.append("created_at >= ?")
             params.append(rows.timestamp(self.since))
+        if self.operator is not None:
+            more.append("operator = ?")
+            params.append(self.operator)
         if more:
             clause += (" AND " if clause else " WHERE ") + " AND ".join(more)
         clause += " ORDER BY id DESC"

@@ -2,7 +2,8 @@
 
 `filter_text` is split on whitespace and every word must match one of: a payment /
 object id (substring), the status or kind (exact, or as soon as its start is typed:
-"fail" finds failed), the currency (exact) or the amount (prefix, "10.5" matches 10.50).
+"fail" finds failed), the currency (exact), the amount (prefix, "10.5" matches 10.50) or
+the operator who sent it (exact, any case: "alice").
 Each function returns a WHERE clause (or '') and its parameters, `?`-style.
 """
 
@@ -48,6 +49,8 @@ def _word(word: str) -> tuple[list[str], list[Any]]:
             if name.startswith(lowered):
                 options.append(f"{column} = ?")
                 params.append(name)
+    options.append("lower(operator) = ?")
+    params.append(lowered)
     if len(word) == 3 and word.isalpha():
         options.append("currency = ?")
         params.append(word.upper())

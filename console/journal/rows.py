@@ -20,7 +20,7 @@ from console.entries import JournalEntry, Kind
 
 COLUMNS = (
     "id, kind, status, profile, idempotency_key, payment_id, object_id, amount, currency, "
-    "created_at, updated_at, request, response, error, owner, reported"
+    "created_at, updated_at, request, response, error, owner, reported, operator, host"
 )
 """The columns a `JournalEntry` is read from, in `entry`'s order."""
 
@@ -90,6 +90,8 @@ def entry(row: tuple[Any, ...]) -> JournalEntry:
         error,
         owner,
         reported,
+        operator,
+        host,
     ) = row
     return JournalEntry(
         id=entry_id,
@@ -108,4 +110,6 @@ def entry(row: tuple[Any, ...]) -> JournalEntry:
         error=error,
         owner=owner,
         reported=bool(reported),
+        operator=operator,
+        host=host,
     )

@@ -4,7 +4,7 @@ A journal written by an older release is migrated in place when it is opened: ea
 of `MIGRATIONS` takes a journal of the version before to its own, all in one write
 transaction, so another process opening it meanwhile waits, and a step that fails
 leaves the file as it was. Each version is tested with a file that release wrote
-(`tests/fixtures/journal-v1.sqlite3`, `journal-v2.sqlite3`, `journal-v3.sqlite3`).
+(`tests/fixtures/journal-v1.sqlite3` to `journal-v4.sqlite3`).
 
 - v1: the table.
 - v2: `owner` (the process sending a pending entry) and `reported`.
@@ -12,6 +12,8 @@ leaves the file as it was. Each version is tested with a file that release wrote
   existing entry) and the index the day's figures are summed over.
 - v4: `batches` (a CSV batch: its file, profile and runner) and `batch_rows` (why a row's
   operation failed: refused, or never sent), beside the operations; see `batches`.
+- v5: `operator` and `host` (who sent an operation last, from which machine; NULL in
+  the entries of older releases) and the index `history --operator` reads.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from console.journal.rows import minor_units
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS operations (
@@ -42,7 +44,9 @@ CREATE TABLE IF NOT EXISTS operations (
     error TEXT,
     owner TEXT,
     reported INTEGER NOT NULL DEFAULT 1,
-    amount_minor INTEGER
+    amount_minor INTEGER,
+    operator TEXT,
+    host TEXT
 )
 """
 
@@ -82,6 +86,7 @@ INDEXES = (
     # over a time range, covering the amounts the sums read (`daily`).
     "CREATE INDEX IF NOT EXISTS operations_figures ON operations"
     " (profile, status, kind, currency, created_at, amount_minor)",
+    "CREATE INDEX IF NOT EXISTS operations_operator ON operations (operator, id)",
 )
 
 Step = Callable[[sqlite3.Connection], None]
@@ -135,6 +140,10 @@ MIGRATIONS: dict[int, Step] = {
     ),
     3: _add_minor_units,
     4: _statements(*BATCH_TABLES),
+    5: _statements(
+        "ALTER TABLE operations ADD COLUMN operator TEXT",
+        "ALTER TABLE operations ADD COLUMN host TEXT",
+    ),
 }
 """Version -> the step that takes a journal of the version before to it."""
 

@@ -51,8 +51,8 @@ class Writes(Connected):
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
-                " amount, currency, created_at, updated_at, request, owner, amount_minor)"
-                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " amount, currency, created_at, updated_at, request, owner, amount_minor,"
+                " operator, host) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     profile,
@@ -65,6 +65,8 @@ class Writes(Connected):
                     money.dumps(dict(request)),
                     processes.current_owner(),
                     rows.minor_units(amount, currency),
+                    self.sender.operator,
+                    self.sender.host,
                 ),
             )
         assert cursor.lastrowid is not None
@@ -115,11 +117,19 @@ class Writes(Connected):
         )
 
     def record_retry(self, entry_id: int, *, now: datetime) -> None:
-        """Mark an entry pending again (owned by this process) before re-sending it with
-        its idempotency key; its last error stays until the answer replaces it."""
+        """Mark an entry pending again (owned by this process, sent by this operator)
+        before re-sending it with its idempotency key; its last error stays until the
+        answer replaces it."""
         changed = self._write(
-            "UPDATE operations SET status = 'pending', updated_at = ?, owner = ? WHERE id = ?",
-            (rows.timestamp(now), processes.current_owner(), entry_id),
+            "UPDATE operations SET status = 'pending', updated_at = ?, owner = ?, operator = ?,"
+            " host = ? WHERE id = ?",
+            (
+                rows.timestamp(now),
+                processes.current_owner(),
+                self.sender.operator,
+                self.sender.host,
+                entry_id,
+            ),
         )
         if changed == 0:
             raise KeyError(f"no journal entry {entry_id}")

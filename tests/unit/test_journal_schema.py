@@ -13,6 +13,11 @@ tables) on profile "shop", 2026-12-01 12:00 UTC: USD 10.00 paid (pay_v3usd), a r
 of 2.50 of it succeeded and one of 1.00 unknown, sent as rows 2 and 3 of batch
 abab...ab (keys batch-abab...ab-2 and -3), USD 20.00 declined; on profile "other", JPY
 1000 paid.
+
+journal-v4.sqlite3 was written by the v4 journal (commit 3cdcf98, before v5's operator
+and host) on profile "shop", 2026-12-02 12:00 UTC: USD 10.00 paid (pay_v4usd), a refund
+of 2.50 of it refused, sent as row 2 of batch cdcd...cd (finished, its row's failure
+recorded as refused), USD 30.00 unknown; on profile "other", JPY 1000 paid.
 """
 
 from __future__ import annotations
@@ -63,8 +68,8 @@ def test_a_new_journal_is_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     Journal(path).close()
     version, columns = _version_and_columns(path)
-    assert version == schema.SCHEMA_VERSION == 4
-    assert columns[-3:] == ["owner", "reported", "amount_minor"]
+    assert version == schema.SCHEMA_VERSION == 5
+    assert columns[-5:] == ["owner", "reported", "amount_minor", "operator", "host"]
     assert "operations_figures" in _indexes(path)
     assert _tables(path) == {"operations", "batches", "batch_rows"}
 
@@ -80,6 +85,11 @@ def test_the_fixtures_are_the_versions_they_are_named_after() -> None:
         _version_and_columns(FIXTURES / "journal-v2.sqlite3")[1] + ["amount_minor"],
     )
     assert _tables(FIXTURES / "journal-v3.sqlite3") == {"operations"}
+    assert _version_and_columns(FIXTURES / "journal-v4.sqlite3") == (
+        4,
+        _version_and_columns(FIXTURES / "journal-v3.sqlite3")[1],
+    )
+    assert _tables(FIXTURES / "journal-v4.sqlite3") == {"operations", "batches", "batch_rows"}
 
 
 def test_a_v1_journal_is_migrated_in_place(tmp_path: Path) -> None:
@@ -143,9 +153,10 @@ def test_a_v2_journal_is_migrated_in_place_with_its_amounts_in_minor_units(
             "SELECT idempotency_key, amount_minor FROM operations ORDER BY id"
         ).fetchall()
     pending = 6  # k-pending, which recover_abandoned settled as unknown
-    assert [row[:-1] for n, row in enumerate(after) if n != pending] == [
+    assert [row[:-3] for n, row in enumerate(after) if n != pending] == [
         row for n, row in enumerate(before) if n != pending
     ]
+    assert {row[-2:] for row in after} == {(None, None)}  # sent before operators
     assert dict(minor) == {
         "k-usd": 1000,
         "k-usd-refund": 250,
@@ -176,9 +187,38 @@ def test_a_v3_journal_gets_the_batch_tables_and_its_batch_rows_are_found_by_key(
         assert journal.row_failure(batch, 3) is None
         assert journal.unfinished_batches("/any/file.csv", "shop") == []
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT * FROM operations ORDER BY id").fetchall() == before
+        after = db.execute("SELECT * FROM operations ORDER BY id").fetchall()
+    assert [row[:-2] for row in after] == before
     assert _version_and_columns(path)[0] == schema.SCHEMA_VERSION
     assert _tables(path) == {"operations", "batches", "batch_rows"}
+    assert _indexes(path) == _indexes_of_a_new_journal(tmp_path)
+
+
+def test_a_v4_journal_gets_operators_and_hosts_and_keeps_its_batches(tmp_path: Path) -> None:
+    path = _copy("journal-v4.sqlite3", tmp_path)
+    with sqlite3.connect(path) as db:
+        before = db.execute("SELECT * FROM operations ORDER BY id").fetchall()
+        batches_before = db.execute("SELECT * FROM batches").fetchall()
+    batch = "cd" * 16
+    with Journal(path, operator="alice") as journal:
+        old = journal.recent(10)
+        first = old[-1]
+        assert (first.idempotency_key, first.operator, first.host) == ("k-v4-usd", None, None)
+        assert old[-1].sender == ""
+        assert journal.row_failure(batch, 2) == (2, "refused")
+        assert journal.batch_counts(batch) == {"failed": 1}
+        assert journal.count("alice") == 0
+        lost = next(e for e in old if e.status == "unknown")
+        journal.record_retry(lost.id, now=datetime(2026, 12, 2, 13, 0, tzinfo=UTC))
+        retried = journal.get(lost.id)
+        assert retried is not None
+        assert (retried.operator, retried.host) == ("alice", journal.sender.host)
+        assert journal.count("alice") == 1
+    with sqlite3.connect(path) as db:
+        after = db.execute("SELECT * FROM operations WHERE id != ? ORDER BY id", (lost.id,))
+        assert [row[:-2] for row in after] == [row for row in before if row[0] != lost.id]
+        assert db.execute("SELECT * FROM batches").fetchall() == batches_before
+    assert _version_and_columns(path)[0] == schema.SCHEMA_VERSION
     assert _indexes(path) == _indexes_of_a_new_journal(tmp_path)
 
 
