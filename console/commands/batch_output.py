@@ -11,9 +11,8 @@ import argparse
 import asyncio
 import shlex
 import sys
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from console.batch.plan import Invalid, Plan
 from console.batch.problems import column_letter, render_problems
 from console.batch.report import ReportRow, ReportStatus, write_report
 from console.batch.runner import Runner
+from console.batch.summary import VERBS, Tally, fate, report_rows
 from console.batch.totals import CurrencyTotal, total_lines, typed_total_error
 from console.batch.worktable import WorkRow
 from console.commands.batch_options import DEFAULT_CONCURRENCY
@@ -41,7 +41,6 @@ from console.config import Profile
 from console.display import amount_text
 from console.safe_text import escape_json_controls, one_line
 
-_VERBS = {"refunds": ("refund", "refunded"), "payments": ("pay", "paid")}
 _TYPING_TRIES = 3
 
 
@@ -91,7 +90,7 @@ def invalid(problems: Invalid, path: Path, as_json: bool) -> int:
 async def confirm(plan: Plan, profile: Profile) -> None:
     """The merchant types each currency's total to send the batch; else a `Failure`."""
     err = sys.stderr
-    verb = _VERBS[plan.kind][0]
+    verb = VERBS[plan.kind][0]
     mode = "LIVE: real money" if profile.mode == "live" else profile.mode.upper()
     print(
         f"To {verb} from {plan.path.name} on profile {profile.name} ({mode}):"
@@ -147,42 +146,26 @@ async def _read_line(prompt: str) -> str | None:
 # --- the dry run, the report and the summary ---------------------------------------------
 
 
-@dataclass
-class _Tally:
-    """The report's rows by status, and what the rows done (or to send) move."""
-
-    counts: Counter[ReportStatus] = field(default_factory=Counter)
-    moved: dict[str, CurrencyTotal] = field(default_factory=dict)
-
-    def add(self, row: ReportRow, moving: ReportStatus) -> None:
-        self.counts[row.status] += 1
-        if row.status == moving and row.amount is not None and row.currency:
-            total = self.moved.get(row.currency, CurrencyTotal(0, Decimal(0)))
-            self.moved[row.currency] = total.plus(row.amount)
-
-    @property
-    def exit_code(self) -> int:
-        if self.counts["unknown"]:
-            return EXIT_UNKNOWN
-        if self.counts["not_sent"]:
-            return EXIT_NOT_SENT
-        return EXIT_API if self.counts["refused"] else EXIT_OK
+def _exit_code(tally: Tally) -> int:
+    if tally.counts["unknown"]:
+        return EXIT_UNKNOWN
+    if tally.counts["not_sent"]:
+        return EXIT_NOT_SENT
+    return EXIT_API if tally.counts["refused"] else EXIT_OK
 
 
 def dry_run(plan: Plan, report: Path, as_json: bool) -> int:
     """Each row and what would become of it, the totals to send, the report (exit 0)."""
-    tally = _Tally()
-    verb = _VERBS[plan.kind][0]
+    tally = Tally()
+    verb = VERBS[plan.kind][0]
 
-    def rows() -> Iterator[ReportRow]:
+    def rows() -> Iterator[WorkRow]:
         for row in plan.table.rows():
-            report_row = row.report_row(dry_run=True)
-            tally.add(report_row, "would_send")
             if not as_json:
-                print(_row_line(plan, row, verb))
-            yield report_row
+                print(_row_line(plan, row))
+            yield row
 
-    _write(report, rows(), plan)
+    _write(report, report_rows(rows(), tally, dry_run=True), plan)
     if as_json:
         print_json(_summary(plan, report, tally, dry_run=True))
     else:
@@ -210,16 +193,9 @@ def summary(
     """The report, then what the run did and its exit code; the resume command when rows
     are left."""
     stopped = runner.stopped
-    tally = _Tally()
-
-    def rows() -> Iterator[ReportRow]:
-        for row in plan.table.rows():
-            report_row = row.report_row(stopped=stopped)
-            tally.add(report_row, "done")
-            yield report_row
-
-    _write(report, rows(), plan)
-    left = tally.counts["unknown"] + tally.counts["not_sent"]
+    tally = Tally()
+    _write(report, report_rows(plan.table.rows(), tally, stopped=stopped), plan)
+    left = tally.left
     resume = _resume_command(plan, args) if left else None
     if args.json:
         fields = _summary(plan, report, tally, dry_run=False, stopped=stopped, resume=resume)
@@ -230,17 +206,13 @@ def summary(
         fields["sent"] = runner.sent
         print_json(fields)
     else:
-        counts = ", ".join(
-            f"{tally.counts[status]:,} {status.replace('_', ' ')}"
-            for status in ("done", "refused", "unknown", "not_sent")
-            if tally.counts[status] or status == "done"
-        )
+        counts = tally.counts_text()
         earlier = plan.counts.get("done", 0)
         before = f" ({earlier:,} of them in an earlier run)" if earlier else ""
         print(f"{plan.path.name}: {plan.rows:,} rows: {counts}{before}")
         done = total_lines(dict(sorted(tally.moved.items())))
         if done:
-            print(f"  {_VERBS[plan.kind][1]} {'; '.join(done)}")
+            print(f"  {VERBS[plan.kind][1]} {'; '.join(done)}")
         if runner.sent:
             print(f"  {seconds.text(runner.sent)}")
         print(f"Report: {report}")
@@ -250,7 +222,7 @@ def summary(
             f"{why}{left:,} row{'s are' if left > 1 else ' is'} not done: run the same command"
             f" again, which sends each with its own key (none can happen twice): {resume}"
         )
-    return tally.exit_code
+    return _exit_code(tally)
 
 
 def _write(report: Path, rows: Iterator[ReportRow], plan: Plan) -> None:
@@ -267,7 +239,7 @@ def _write(report: Path, rows: Iterator[ReportRow], plan: Plan) -> None:
 def _summary(
     plan: Plan,
     report: Path,
-    tally: _Tally,
+    tally: Tally,
     *,
     dry_run: bool,
     stopped: str | None = None,
@@ -287,13 +259,13 @@ def _summary(
             for code, total in sorted(tally.moved.items())
         },
         "report": str(report.resolve()),
-        "exit_code": EXIT_OK if dry_run else tally.exit_code,
+        "exit_code": EXIT_OK if dry_run else _exit_code(tally),
         "stopped": stopped,
         "resume_command": resume,
     }
 
 
-def _row_line(plan: Plan, row: WorkRow, verb: str) -> str:
+def _row_line(plan: Plan, row: WorkRow) -> str:
     """'line 12      pay_…         USD 10.00  would refund (all that remains)  ref-7'."""
     amount = "-" if row.amount is None else amount_text(row.amount, row.currency)
     amount = f"{one_line(amount):>14}"
@@ -302,7 +274,8 @@ def _row_line(plan: Plan, row: WorkRow, verb: str) -> str:
     else:
         request = row.request or {}
         cells = [amount, one_line(str(request.get("source"))), _cut(request.get("description"))]
-    cells.append(one_line(_fate(row, verb)) + (" (all that remains)" if row.whole else ""))
+    shown = fate(row, plan.kind) + (" (--retry-failed sends it again)" * (row.state == "refused"))
+    cells.append(one_line(shown) + (" (all that remains)" if row.whole else ""))
     cells += [one_line(row.reference)] if row.reference else []
     return "  ".join([f"line {row.line:<6}", *cells])
 
@@ -310,21 +283,6 @@ def _row_line(plan: Plan, row: WorkRow, verb: str) -> str:
 def _cut(text: object, width: int = 40) -> str:
     shown = one_line(str(text or ""))
     return shown if len(shown) <= width else shown[: width - 1] + "…"
-
-
-def _fate(row: WorkRow, verb: str) -> str:
-    """What the run would do with the row."""
-    if row.state == "new":
-        return f"would {verb}"
-    if row.state == "resend":
-        return "would send again with its key (its outcome is unknown)"
-    if row.state == "retry":
-        return f"would send again with a new key (refused: {row.error})"
-    if row.state == "done":
-        return f"done ({row.result_id})"
-    if row.state == "refused":
-        return f"refused: {row.error} (--retry-failed sends it again)"
-    return "being sent by another process right now"
 
 
 def _resume_command(plan: Plan, args: argparse.Namespace) -> str:

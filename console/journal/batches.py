@@ -121,12 +121,12 @@ class Batches(Connected):
             (stamp, stamp if finished else None, batch_id, processes.current_owner()),
         )
 
-    def unfinished_batches(self, path: str, profile: str) -> list[BatchRecord]:
-        """`profile`'s batches of the file at `path` whose last run left rows to send,
-        newest first."""
+    def unfinished_batches(self, path: str | None, profile: str) -> list[BatchRecord]:
+        """`profile`'s batches of the file at `path` (None: of any file) whose last run left
+        rows to send, newest first."""
         found = self._all(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE path = ? AND profile = ?"  # noqa: S608
-            " AND finished_at IS NULL ORDER BY updated_at DESC",
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE coalesce(?, path) = path"  # noqa: S608
+            " AND profile = ? AND finished_at IS NULL ORDER BY updated_at DESC",
             (path, profile),
         )
         return [BatchRecord.of(row) for row in found]

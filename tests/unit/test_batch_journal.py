@@ -71,6 +71,8 @@ def test_a_batch_is_recorded_once_and_runs_in_one_process_at_a_time(journal: Jou
     journal.release_batch(BATCH, finished=False, now=T0 + timedelta(minutes=1))
     [released] = journal.unfinished_batches("/data/refunds.csv", "shop")
     assert released.owner is None and released.created_at == T0
+    assert journal.unfinished_batches(None, "shop") == [released]  # of any file
+    assert journal.unfinished_batches("/data/other.csv", "shop") == []
     journal.release_batch(BATCH, finished=True, now=T0 + timedelta(minutes=2))
     assert len(journal.unfinished_batches("/data/refunds.csv", "shop")) == 1  # not its runner
     _claim(journal)
