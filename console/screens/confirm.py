@@ -32,6 +32,10 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Change nothing"),
     ]
 
+    CONFIRM_KEY = "y"
+    """The key the confirm button names."""
+    CANCEL_KEY = "n"
+
     def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
         super().__init__()
         self.title_text = title
@@ -44,9 +48,13 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(for_terminal(self.message), id="confirm-message", markup=False)
             yield from self.compose_extra()
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm-yes")
+                yield Button(
+                    f"{self.confirm_label} ({self.CONFIRM_KEY})",
+                    variant="primary",
+                    id="confirm-yes",
+                )
                 yield from self.compose_buttons()
-                yield Button("No (n)", id="confirm-no")
+                yield Button(f"No ({self.CANCEL_KEY})", id="confirm-no")
         yield ConsoleFooter()
 
     def compose_extra(self) -> ComposeResult:
@@ -113,8 +121,20 @@ def resend_question(
     )
 
 
+class _TypedAmount(Input):
+    """The amount typed again: its Enter (which confirms) is shown in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Refund", id="confirm.enter", tooltip="Refund, once typed"),
+    ]
+
+
 class LiveRefundConfirmScreen(ConfirmScreen):
-    """Live mode: the merchant types the amount again, then Enter confirms."""
+    """Live mode: the merchant types the amount again, then Enter confirms (the footer
+    and the button say so: `y` would land in the amount field)."""
+
+    CONFIRM_KEY = "enter"
+    CANCEL_KEY = "esc"
 
     def __init__(self, title: str, message: str, amount: Decimal, currency: str) -> None:
         super().__init__(title, message, confirm_label="Refund")
@@ -124,7 +144,7 @@ class LiveRefundConfirmScreen(ConfirmScreen):
     def compose_extra(self) -> ComposeResult:
         shown = money.quantize(self.amount, self.currency)
         yield Label(f"LIVE mode: type {shown} again, then Enter.", id="live-confirm-prompt")
-        yield Input(id="live-confirm-amount", restrict=r"[0-9.,]*")
+        yield _TypedAmount(id="live-confirm-amount", restrict=r"[0-9.,]*")
         yield Label("", id="live-confirm-error")
 
     def on_mount(self) -> None:

@@ -211,7 +211,7 @@ async def test_while_sending_help_and_esc_stay_and_greyed_keys_go_first(
         assert all(i.priority == GREYED for i in left_out)
         # The help opens over it (it only reads); what would leave it stays greyed there,
         # and ctrl+q still asks twice.
-        await pilot.press("f1")
+        await pilot.press("f1", "tab")  # from the help's filter field to its table
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert app.check_action("new_payment", ()) is None
@@ -250,7 +250,9 @@ async def test_a_dialog_shows_esc_and_the_help_reaches_it(harness: Harness) -> N
         await settle(pilot)
         app.push_screen(live)
         await pilot.pause()
-        assert {"f1", "esc"} <= shown_keys(live)  # its field takes "?"
+        assert {"f1", "esc", "⏎"} <= shown_keys(live)  # its field takes "?" and "y"
+        assert str(live.query_one("#confirm-yes", Button).label) == "Refund (enter)"
+        assert str(live.query_one("#confirm-no", Button).label) == "No (esc)"
         save = SavePathScreen("Export", exports_dir() / "history.csv")
         app.push_screen(save)
         await pilot.pause()
