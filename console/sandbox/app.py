@@ -57,7 +57,8 @@ def create_app(
     faults = faults or Faults()
     extra_key = os.environ.get(API_KEY_ENV)
     api_keys = [store.api_key] + ([extra_key] if extra_key else [])
-    sandbox = Endpoints(store, Admission(api_keys, FaultInjector(faults)))
+    injector = FaultInjector(faults)
+    sandbox = Endpoints(store, Admission(api_keys, injector))
     app = SandboxApp(
         title="Payment Processing API (sandbox)",
         version="1.0.0",
@@ -72,6 +73,7 @@ def create_app(
     app.state.api_key = store.api_key
     app.state.store = store
     app.state.faults = faults  # read on every request: a test may change them while serving
+    app.state.fault_injector = injector  # a test may hold its rate windows' clock still
 
     @app.post(
         "/v1/payments",

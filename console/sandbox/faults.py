@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 ENV_PREFIX = "PAYMENTS_SANDBOX_"
@@ -78,6 +78,8 @@ class FaultInjector:
     """The runtime side of `Faults`: one seeded random source and per-key rate windows."""
 
     faults: Faults
+    seconds: Callable[[], float] = time.monotonic
+    """The clock of the rate windows (tests hold it still)."""
     _random: random.Random = field(init=False)
     _windows: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
 
@@ -101,8 +103,7 @@ class FaultInjector:
         limit = self.faults.rate_limit
         if limit is None:
             return None
-        now = time.monotonic()
-        window = int(now)
+        window = int(self.seconds())
         start, count = self._windows.get(scope, (window, 0))
         if start != window:
             start, count = window, 0
