@@ -277,7 +277,11 @@ class PaymentsConsoleApp(App[None]):
             self.pop_screen()
 
     async def action_quit(self) -> None:
-        """Quit; while a payment or refund is being sent, only when asked twice."""
+        """Quit; while a payment or refund is being sent, only when asked twice; a screen
+        that asks first (a batch being sent) quits itself once it may."""
+        screens = [s for s in self.screen_stack if isinstance(s, ConsoleScreen)]
+        if any(screen.ask_before_quitting() for screen in screens):
+            return
         refusal = self._leave_refusal(anywhere=True)
         now = asyncio.get_running_loop().time()
         if refusal is None or now - self._quit_asked_at < QUIT_AGAIN_SECONDS:

@@ -86,6 +86,11 @@ class ConsoleScreen(Screen[ResultT]):
         way: leaving would cancel the request and lose its outcome), or None."""
         return None
 
+    def ask_before_quitting(self) -> bool:
+        """True when this screen asks before the console quits (a batch being sent: it is
+        stopped cleanly first), and then quits it itself; False: quit as usual."""
+        return False
+
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.SCREEN_TITLE)
         yield from self.compose_body()

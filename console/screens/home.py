@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label
 
+from console.batch.stopped import stopped_batch
 from console.display import amount_text
 from console.safe_text import one_line
 from console.screens.base import ConsoleScreen
@@ -89,6 +90,7 @@ class HomeScreen(ConsoleScreen[None]):
 
     def compose_body(self) -> ComposeResult:
         columns = entry_columns(None, datetime.now(UTC))  # in the display zone once loaded
+        yield Label("", id="home-batch", classes="section-title", markup=False)
         yield Label("", id="unknown-title")
         yield EntryTable(columns, id="unknown")
         yield DayFigures(id="figures")
@@ -98,6 +100,7 @@ class HomeScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self._show_unknown([], 0)
+        self.query_one("#home-batch").display = False
         self.query_one("#recent").display = self.query_one("#recent-title").display = False
         if not self.console.loaded:
             self.query_one("#home-hint", Label).update("Opening…")
@@ -123,10 +126,18 @@ class HomeScreen(ConsoleScreen[None]):
             unknown = await asyncio.to_thread(journal.unknown, UNKNOWN_LIMIT, profile=profile)
             unknown_total = await asyncio.to_thread(journal.count_unknown, profile=profile)
             days = await asyncio.to_thread(self._recent_days, profile, now)
+            stopped = (
+                None
+                if profile is None
+                else await asyncio.to_thread(stopped_batch, journal, profile)
+            )
         except Exception as error:
             self.show_error(error)
             return
         self.columns = entry_columns(self.ctx.display_tz, now)
+        batch = self.query_one("#home-batch", Label)
+        batch.update(f"{stopped.describe()} · b to resume" if stopped else "")
+        batch.display = stopped is not None
         self._show_unknown(unknown, unknown_total)
         self.query_one(DayFigures).show(days)
         self._show_recent(recent)

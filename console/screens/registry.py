@@ -120,6 +120,17 @@ ACTIONS: tuple[Action, ...] = (
         payment_id=True,
     ),
     Action(
+        "batch",
+        "b",
+        "Batch",
+        "Refund or pay in bulk from a CSV file: checked first, resumable",
+        screen="console.screens.batch:BatchScreen",
+        needs_client=True,
+        needs_context=True,
+        single_letter=True,
+        show=False,
+    ),
+    Action(
         "history",
         "h",
         "History",
