@@ -52,7 +52,7 @@ from console.api.errors import (
 )
 from console.api.models import Payment, PaymentCreate, Refund, RefundCreate
 from console.clock import Clock
-from console.journal import Journal, JournalEntry, Kind, Status
+from console.journal import EntryBusyError, Journal, JournalEntry, Kind, Status
 from console.outcomes import JournalWriteError as JournalWriteError
 from console.outcomes import NotRetryableError as NotRetryableError
 from console.outcomes import OperationFailed as OperationFailed
@@ -170,6 +170,8 @@ class Operations:
         resending = entry.status == "unknown"
         try:
             await asyncio.to_thread(journal.record_retry, entry_id, now=clock())
+        except EntryBusyError as exc:  # another console settles it this very moment
+            raise NotRetryableError(str(exc)) from None
         except (sqlite3.Error, OSError) as exc:
             failure = JournalWriteError(journal.path, f"the retry of entry {entry_id}", exc)
             raise OperationFailed(
@@ -226,6 +228,10 @@ class Operations:
                     amount=request.amount,
                     currency=request.currency,
                 )
+        except EntryBusyError as exc:  # another console re-sends the same request now
+            raise OperationFailed(
+                exc, kind=request.kind, outcome="not_sent", idempotency_key=chosen, entry_id=None
+            ) from exc
         except (sqlite3.Error, OSError) as exc:
             # Nothing was sent: an operation is never made without its journal entry.
             failure = JournalWriteError(journal.path, f"the {request.kind} before sending it", exc)
@@ -349,9 +355,9 @@ def _retryable(journal: Journal, entry_id: int) -> JournalEntry:
     if entry.status == "succeeded":
         raise NotRetryableError(f"Journal entry {entry_id} already succeeded")
     if entry.status == "pending":
+        who = entry.sender or f"process {(entry.owner or '?').partition(':')[0]}"
         raise NotRetryableError(
-            f"Journal entry {entry_id} is being sent right now (by process "
-            f"{(entry.owner or '?').partition(':')[0]}): wait for its answer"
+            f"Journal entry {entry_id} is being sent right now (by {who}): wait for its answer"
         )
     return entry
 

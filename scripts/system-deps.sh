@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests need, when they are missing and apt is usable.
 # Idempotent and quick when everything is there; prints what it cannot do.
 set -u
-packages=(tmux dbus gnome-keyring libsecret-tools librsvg2-bin)
+packages=(tmux dbus gnome-keyring libsecret-tools librsvg2-bin postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

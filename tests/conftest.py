@@ -1,7 +1,8 @@
 """Shared test configuration and fixtures. Sub-folders add their own in their conftest.py.
 
 `isolated_dirs` and `memory_keyring` keep a test away from the machine's settings, data and
-OS keyring; tests/services and tests/tui use both for every test.
+OS keyring; tests/services and tests/tui use both for every test. `pg_cluster` and `pg_url`
+(tests/pg_cluster.py) are a real PostgreSQL server and an empty schema of it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from screenshots.memory_keyring import MemoryKeyring
+from tests.pg_cluster import pg_cluster as pg_cluster
+from tests.pg_cluster import pg_url as pg_url
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

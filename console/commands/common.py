@@ -81,7 +81,10 @@ def opened_journal(where: str | None, operator: str | None, *, sends: bool) -> J
 
     problem: str | None
     if where is not None and is_journal_url(where):
-        problem = "this release keeps its journal in a SQLite file only"
+        try:
+            return Journal(where, operator=operator)
+        except OSError as exc:  # the server cannot be reached, or refused us
+            problem = str(exc)
     else:
         path = default_journal_path() if where is None else Path(where).expanduser()
         where = str(path)

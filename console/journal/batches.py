@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from console import processes
 from console.entries import JournalEntry, Status
 from console.journal import rows
 from console.journal.connection import Connected
@@ -83,32 +82,26 @@ class Batches(Connected):
         """Record the batch (on its first run) and make this process its runner. Returns
         None, or, when another process still runs it, that batch's record (nothing is
         changed then)."""
-        stamp, me = rows.timestamp(now), processes.current_owner()
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")  # another run of the batch may be claiming it
-            try:
-                found = db.execute(
-                    f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = ?",  # noqa: S608
-                    (batch_id,),
-                ).fetchone()
-                record = None if found is None else BatchRecord.of(found)
-                if record is None:
-                    db.execute(
-                        f"INSERT INTO batches ({_BATCH_COLUMNS})"  # noqa: S608
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                        (batch_id, profile, kind, path, sha256, rows_count, stamp, stamp, me),
-                    )
-                elif record.owner in (None, me) or not processes.is_alive(record.owner):
-                    db.execute(
-                        "UPDATE batches SET owner = ?, updated_at = ?, path = ? WHERE id = ?",
-                        (me, stamp, path, batch_id),
-                    )
-                    record = None
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        stamp, me = rows.timestamp(now), self.owner
+        # Another run of the batch may be claiming it: the table is locked meanwhile.
+        with self._transaction(locking="batches") as db:
+            found = db.execute(
+                f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = ?",  # noqa: S608
+                (batch_id,),
+            ).fetchone()
+            record = None if found is None else BatchRecord.of(found)
+            if record is None:
+                db.execute(
+                    f"INSERT INTO batches ({_BATCH_COLUMNS})"  # noqa: S608
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    (batch_id, profile, kind, path, sha256, rows_count, stamp, stamp, me),
+                )
+            elif record.owner in (None, me) or not self._backend.alive([record.owner]):
+                db.execute(
+                    "UPDATE batches SET owner = ?, updated_at = ?, path = ? WHERE id = ?",
+                    (me, stamp, path, batch_id),
+                )
+                record = None
         return record
 
     def release_batch(self, batch_id: str, *, finished: bool, now: datetime) -> None:
@@ -118,7 +111,7 @@ class Batches(Connected):
         self._write(
             "UPDATE batches SET owner = NULL, updated_at = ?, finished_at = ?"
             " WHERE id = ? AND owner = ?",
-            (stamp, stamp if finished else None, batch_id, processes.current_owner()),
+            (stamp, stamp if finished else None, batch_id, self.owner),
         )
 
     def unfinished_batches(self, path: str | None, profile: str) -> list[BatchRecord]:
@@ -156,8 +149,9 @@ class Batches(Connected):
     ) -> None:
         """Why the row's entry `entry_id` failed (replacing what an earlier attempt said)."""
         self._write(
-            "INSERT OR REPLACE INTO batch_rows (batch_id, line, entry_id, outcome)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO batch_rows (batch_id, line, entry_id, outcome) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (batch_id, line) DO UPDATE SET entry_id = excluded.entry_id,"
+            " outcome = excluded.outcome",
             (batch_id, line, entry_id, outcome),
         )
 

@@ -17,7 +17,6 @@ console never learned) cannot be put in a currency, and is in no figure.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
@@ -33,6 +32,7 @@ from console.figures import (
     local_days,
 )
 from console.journal import rows
+from console.journal.backend import Database
 from console.journal.connection import Connected
 
 NEXT_CURRENCY = (
@@ -41,7 +41,7 @@ NEXT_CURRENCY = (
 )
 """The currency after the one given among a profile's succeeded entries of a kind."""
 TOTAL = (
-    "SELECT count(amount_minor), coalesce(sum(amount_minor), 0) FROM operations"
+    "SELECT count(amount_minor), CAST(coalesce(sum(amount_minor), 0) AS BIGINT) FROM operations"
     " WHERE profile = ? AND status = 'succeeded' AND kind = ? AND currency = ?"
     " AND created_at >= ? AND created_at < ?"
 )
@@ -96,7 +96,7 @@ class Daily(Connected):
         )
 
 
-def _currencies(db: sqlite3.Connection, profile: str, kind: Kind) -> Iterator[str]:
+def _currencies(db: Database, profile: str, kind: Kind) -> Iterator[str]:
     """The currencies of `profile`'s succeeded entries of `kind`, one index seek each
     (however many entries each has)."""
     currency = ""

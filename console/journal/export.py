@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +22,7 @@ from console.journal.connection import Connected
 from console.journal.filters import where
 from console.safe_text import for_terminal
 
-_CSV_COLUMNS = {
+_CSV_COLUMNS: dict[str, str | tuple[str, str]] = {
     "id": "id",
     "created_at": "created_at",
     "updated_at": "updated_at",
@@ -35,17 +33,17 @@ _CSV_COLUMNS = {
     "object_id": "object_id",
     "amount": "amount",
     "currency": "currency",
-    "description": "json_extract(request, '$.description')",
-    "source": "json_extract(request, '$.source')",
+    "description": ("request", "description"),
+    "source": ("request", "source"),
     "idempotency_key": "idempotency_key",
     "error": "error",
-    "decline_code": "CASE status WHEN 'failed' THEN json_extract(response, '$.decline_code') END",
+    "decline_code": ("response", "decline_code"),
     "operator": "operator",
     "host": "host",
 }
-"""Each CSV column, and the SQL that reads it (the description and source are in the
-request, a decline's code in the API's answer: `JournalEntry`'s properties of the same
-names)."""
+"""Each CSV column, and the column or (JSON column, field) that it is read from: the
+description and source are in the request, a decline's code in the API's answer (of a
+failed entry only): `JournalEntry`'s properties of the same names."""
 
 CSV_HEADER = tuple(_CSV_COLUMNS)
 
@@ -104,35 +102,33 @@ class Export(Connected):
         appears complete or not at all (written beside it, then renamed).
         """
         tail, params = selection.sql()
-        columns = ", ".join(_CSV_COLUMNS.values())
-        query = f"SELECT {columns} FROM operations{tail}"  # noqa: S608 - fixed text
+        query = f"SELECT {self._csv_columns()} FROM operations{tail}"  # noqa: S608 - fixed text
         target = Path(path)
-        reader = sqlite3.connect(self.path) if str(self.path) != ":memory:" else None
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         count = 0
         try:
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
                 writer = csv.writer(file)
                 writer.writerow(CSV_HEADER)
-                for row in self._stream(reader, query, params):
+                for row in self._backend.stream(query, params):
                     writer.writerow([_csv_cell(value) for value in row])
                     count += 1
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        finally:
-            if reader is not None:
-                reader.close()
         return count
 
-    def _stream(
-        self, reader: sqlite3.Connection | None, query: str, params: list[Any]
-    ) -> Iterator[tuple[Any, ...]]:
-        if reader is not None:
-            yield from reader.execute(query, params)
-            return
-        yield from self._all(query, params)  # an in-memory journal has only its own connection
+    def _csv_columns(self) -> str:
+        def sql(source: str | tuple[str, str]) -> str:
+            if isinstance(source, str):
+                return source
+            value = self.dialect.json_field(*source)
+            if source[0] == "response":
+                return f"CASE status WHEN 'failed' THEN {value} END"
+            return value
+
+        return ", ".join(sql(source) for source in _CSV_COLUMNS.values())
 
 
 def _csv_cell(value: Any) -> Any:

@@ -115,7 +115,7 @@ class Queries(Connected):
         bounded by `limit` matches, not by the journal's size."""
         clause, params = where(filter_text, profile)
         row = self._one(
-            f"SELECT count(*) FROM (SELECT 1 FROM operations{clause} LIMIT ?)",  # noqa: S608
+            f"SELECT count(*) FROM (SELECT 1 FROM operations{clause} LIMIT ?) AS matches",  # noqa: S608
             [*params, max(0, limit)],
         )
         assert row is not None

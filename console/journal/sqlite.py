@@ -1,4 +1,5 @@
-"""The journal in one SQLite file (WAL, owner-only): every part, in one class."""
+"""The journal, every part in one class, on a SQLite file (the default) or a shared
+PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ def default_journal_path() -> Path:
 
 
 class Journal(Writes, Queries, Daily, Export, Batches):
-    """A SQLite journal of operations; safe to share between threads.
+    """A journal of operations; safe to share between threads.
 
-    `Journal(path, busy_timeout_ms=5000)`; the file is created, or migrated in place
-    (`console.journal.schema`), when it is opened. Writing: `writes`; reading and the
-    history's pages: `queries`; the day's figures: `daily`; the CSV export: `export`;
-    CSV batches: `batches`.
+    `Journal(path, busy_timeout_ms=5000, operator=None)`: `path` is a SQLite file, or a
+    `postgresql://` URL (a team's shared journal, `console.journal.postgres`); the
+    journal is created, or migrated in place (`schema`, `postgres_schema`), when it is
+    opened. Writing: `writes`; reading and the history's pages: `queries`; the day's
+    figures: `daily`; the CSV export: `export`; CSV batches: `batches`.
     """

@@ -1,11 +1,15 @@
 """Writing the journal: an operation before it is sent, its result, its retries, and
 recovery of the operations whose sender stopped before hearing back.
 
-A pending entry records its owner, the process sending it (`console.processes`):
-`recover_abandoned` turns every pending entry whose owner has stopped (killed, crashed,
-or this very process after the result could not be written) into `unknown` at once; a
-live process's pending entry is never touched. Entries written before owners were
-recorded fall back to an age rule (`ABANDONED_AFTER`).
+A pending entry records its owner, the process sending it (`console.processes`), or on
+a shared journal the database session of the console sending it (alive while it holds
+its advisory lock, `postgres`): `recover_abandoned` turns every pending entry whose
+owner has stopped (killed, crashed, cut off, or this very journal after the result could
+not be written) into `unknown` at once, for every console; a live owner's pending entry
+is never touched. Entries written before owners were recorded fall back to an age rule
+(`ABANDONED_AFTER`). Settling an entry (`record_retry`) claims it: two consoles settling
+one entry at the same moment, one sends and the other is told who does
+(`EntryBusyError`).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from console import money, processes
+from console import money
 from console.entries import KINDS, STATUSES, Kind, Status
 from console.journal import rows
 from console.journal.connection import Connected
+from console.journal.errors import EntryBusyError
 
 ABANDONED_AFTER = timedelta(minutes=10)
 """For entries without an owner (older journals): a request with its retries ends well
@@ -52,7 +57,8 @@ class Writes(Connected):
             cursor = self._db.execute(
                 "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
                 " amount, currency, created_at, updated_at, request, owner, amount_minor,"
-                " operator, host) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " operator, host) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     kind,
                     profile,
@@ -63,14 +69,13 @@ class Writes(Connected):
                     stamp,
                     stamp,
                     money.dumps(dict(request)),
-                    processes.current_owner(),
+                    self.owner,
                     rows.minor_units(amount, currency),
                     self.sender.operator,
                     self.sender.host,
                 ),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+            ).fetchall()  # to the end: the statement is done, the row committed
+        return int(cursor[0][0])
 
     def record_result(
         self,
@@ -117,22 +122,32 @@ class Writes(Connected):
         )
 
     def record_retry(self, entry_id: int, *, now: datetime) -> None:
-        """Mark an entry pending again (owned by this process, sent by this operator)
+        """Mark an entry pending again (owned by this journal, sent by this operator)
         before re-sending it with its idempotency key; its last error stays until the
-        answer replaces it."""
-        changed = self._write(
-            "UPDATE operations SET status = 'pending', updated_at = ?, owner = ?, operator = ?,"
-            " host = ? WHERE id = ?",
-            (
-                rows.timestamp(now),
-                processes.current_owner(),
-                self.sender.operator,
-                self.sender.host,
-                entry_id,
-            ),
-        )
-        if changed == 0:
-            raise KeyError(f"no journal entry {entry_id}")
+        answer replaces it. `EntryBusyError` (nothing changed) when another console is
+        sending it: its owner still runs, or holds the row this instant."""
+        me = self.owner
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT status, owner FROM operations WHERE id = ?"  # noqa: S608 - fixed text
+                + self.dialect.skip_locked,
+                (entry_id,),
+            ).fetchone()
+            status, owner = found or (None, None)
+            if found is None or (
+                status == "pending" and owner not in (None, me) and self._backend.alive([owner])
+            ):
+                who = db.execute(
+                    "SELECT operator, host FROM operations WHERE id = ?", (entry_id,)
+                ).fetchone()
+                if who is None:
+                    raise KeyError(f"no journal entry {entry_id}")
+                raise EntryBusyError(entry_id, *who)
+            db.execute(
+                "UPDATE operations SET status = 'pending', updated_at = ?, owner = ?,"
+                " operator = ?, host = ? WHERE id = ?",
+                (rows.timestamp(now), me, self.sender.operator, self.sender.host, entry_id),
+            )
 
     def mark_reported(self, entry_id: int) -> None:
         """The result of `entry_id` has been shown to whoever sent it."""
@@ -159,20 +174,24 @@ class Writes(Connected):
         sent again with its idempotency key. A live process's pending entry stays.
         """
         pending = self._all("SELECT id, owner, updated_at FROM operations WHERE status = 'pending'")
-        me, path, cutoff = processes.current_owner(), str(self.path), now - older_than
+        me, path, cutoff = self.owner, str(self.path), now - older_than
+        others = {owner for _, owner, _ in pending if owner is not None and owner != me}
+        alive = self._backend.alive(others) if others else set()
         abandoned = [
-            entry_id
+            (entry_id, owner or "")
             for entry_id, owner, updated_at in pending
             if (owner is None and datetime.fromisoformat(updated_at) < cutoff)
             or (owner == me and (path, entry_id) not in _SENDING)
-            or (owner is not None and owner != me and not processes.is_alive(owner))
+            or (owner in others and owner not in alive)
         ]
         if not abandoned:
             return 0
         with self._lock:
             self._db.executemany(
                 "UPDATE operations SET status = 'unknown', error = ?, updated_at = ?, owner = NULL"
-                " WHERE id = ? AND status = 'pending'",
-                [(ABANDONED_ERROR, rows.timestamp(now), entry_id) for entry_id in abandoned],
+                " WHERE id = ? AND status = 'pending' AND coalesce(owner, '') = ?",
+                # Only while its owner is the one found gone (another console may have
+                # claimed it since to settle it).
+                [(ABANDONED_ERROR, rows.timestamp(now), *found) for found in abandoned],
             )
         return len(abandoned)

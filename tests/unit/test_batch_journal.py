@@ -3,27 +3,16 @@ and why its failed rows failed (console/journal/batches.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from console.journal import Journal
-from console.processes import current_owner
+from tests.pg_cluster import another_console
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 BATCH = "0123456789abcdef" * 2
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal(tmp_path / "journal.sqlite3") as journal:
-        yield journal
 
 
 def _claim(journal: Journal, *, path: str = "/data/refunds.csv", batch: str = BATCH) -> object:
@@ -65,7 +54,7 @@ def test_a_batch_is_recorded_once_and_runs_in_one_process_at_a_time(journal: Jou
         BATCH,
         "refunds",
         3,
-        current_owner(),
+        journal.owner,
     )
     assert _claim(journal) is None  # this process again
     journal.release_batch(BATCH, finished=False, now=T0 + timedelta(minutes=1))
@@ -81,18 +70,16 @@ def test_a_batch_is_recorded_once_and_runs_in_one_process_at_a_time(journal: Jou
     assert journal.unfinished_batches("/data/refunds.csv", "other") == []
 
 
-def test_a_batch_whose_runner_is_alive_is_not_taken_and_a_dead_ones_is(
-    journal: Journal, tmp_path: Path
-) -> None:
+def test_a_batch_whose_runner_is_alive_is_not_taken_and_a_dead_ones_is(journal: Journal) -> None:
     _claim(journal)
-    with sqlite3.connect(tmp_path / "journal.sqlite3", isolation_level=None) as other:
-        other.execute("UPDATE batches SET owner = ?", ("1:0",))  # pid 1 always runs
+    with another_console(journal) as alive:
+        journal._write("UPDATE batches SET owner = ?", (alive,))
         running = _claim(journal)
-        assert running is not None and running.owner == "1:0"  # type: ignore[attr-defined]
-        other.execute("UPDATE batches SET owner = ?", (_dead_owner(),))
+        assert running is not None and running.owner == alive  # type: ignore[attr-defined]
+    journal._write("UPDATE batches SET owner = ?", (_dead_owner(),))
     assert _claim(journal, path="/data/moved.csv") is None
     [record] = journal.unfinished_batches("/data/moved.csv", "shop")
-    assert record.owner == current_owner()
+    assert record.owner == journal.owner
 
 
 def test_a_rows_entries_are_found_by_its_key_and_its_retry_keys_only(journal: Journal) -> None:

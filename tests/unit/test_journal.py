@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,15 +21,9 @@ from typing import Any
 import pytest
 
 from console.journal import Journal, JournalEntry, default_journal_path
-from console.processes import current_owner
+from tests.pg_cluster import another_console, sqlite_only
 
 T0 = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal(tmp_path / "journal.sqlite3") as journal:
-        yield journal
 
 
 def pay(
@@ -93,6 +87,7 @@ def test_pending_then_succeeded(journal: Journal) -> None:
     assert (done.created_at, done.updated_at) == (T0, later)
 
 
+@sqlite_only
 def test_amounts_are_exact_text_never_real(journal: Journal) -> None:
     pay(journal, "12345678.99")
     pay(journal, "5", currency="JPY", key="idem-2")
@@ -165,7 +160,7 @@ def test_retry_marks_pending_again(journal: Journal) -> None:
     entry = journal.get(entry_id)
     assert entry is not None
     # The last error stays until the answer replaces it; this process now owns it.
-    assert (entry.status, entry.error, entry.owner) == ("pending", "lost", current_owner())
+    assert (entry.status, entry.error, entry.owner) == ("pending", "lost", journal.owner)
     with pytest.raises(KeyError):
         journal.record_retry(999, now=T0)
 
@@ -313,8 +308,7 @@ def test_unknown_outcomes_are_listed_newest_first_up_to_a_limit(journal: Journal
 
 
 def _owned_by(journal: Journal, entry_id: int, owner: str | None) -> None:
-    with sqlite3.connect(journal.path) as db:
-        db.execute("UPDATE operations SET owner = ? WHERE id = ?", (owner, entry_id))
+    journal._write("UPDATE operations SET owner = ? WHERE id = ?", (owner, entry_id))
 
 
 def _stopped_process_owner() -> str:
@@ -327,12 +321,9 @@ def _stopped_process_owner() -> str:
 def test_pending_entries_of_a_stopped_process_become_unknown_at_once(journal: Journal) -> None:
     killed = pay(journal, key="killed", at=T0)
     _owned_by(journal, killed, _stopped_process_owner())
-    live_child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
+    with another_console(journal) as alive:
         other_live = pay(journal, key="other-live", at=T0)
-        with open(f"/proc/{live_child.pid}/stat", "rb") as stat_file:
-            start = stat_file.read().rsplit(b")", 1)[1].split()[19].decode()
-        _owned_by(journal, other_live, f"{live_child.pid}:{start}")
+        _owned_by(journal, other_live, alive)
         mine_sending = pay(journal, key="mine-sending", at=T0)
         pay(journal, key="mine-forgotten", at=T0)
         settled = pay(journal, key="done", at=T0)
@@ -341,9 +332,6 @@ def test_pending_entries_of_a_stopped_process_become_unknown_at_once(journal: Jo
             # A second after they were recorded, not ten minutes.
             assert journal.recover_abandoned(now=T0 + timedelta(seconds=1)) == 2
             statuses = {e.idempotency_key: e.status for e in journal.recent()}
-    finally:
-        live_child.kill()
-        live_child.wait()
     assert statuses == {
         "killed": "unknown",
         "other-live": "pending",

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,18 +18,13 @@ import pytest
 from console.entries import Status
 from console.figures import CurrencyFigures, DayFigures, local_days
 from console.journal import Journal, rows
+from tests.pg_cluster import sqlite_only
 from tests.unit.test_journal import assert_indexed, query_plans
 
 BERLIN = ZoneInfo("Europe/Berlin")  # 2026-03-29 02:00 -> 03:00: a 23-hour day
 NEW_YORK = ZoneInfo("America/New_York")  # 2026-11-01 02:00 -> 01:00: a 25-hour day
 SANTIAGO = ZoneInfo("America/Santiago")  # changes at midnight: 2026-09-06 skips 00:00
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal(tmp_path / "journal.sqlite3") as journal:
-        yield journal
 
 
 def payment(
@@ -429,6 +423,7 @@ def test_figures_are_sums_over_index_ranges_and_only_sums_reach_python(
     assert (plans.count(SEEK), plans.count(RANGE)) == (3 + 3, 1 + 1 + 14)
 
 
+@sqlite_only
 def test_one_query_per_currency_used_in_the_window(journal: Journal) -> None:
     """Currencies of other days cost one seek and one range each, not one per day."""
     for currency in ("EUR", "GBP", "CHF", "SEK"):

@@ -17,12 +17,6 @@ from console.journal.filters import unknown_where, where
 from tests.unit.test_journal import T0, assert_indexed, pay, payment_response, query_plans
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal(tmp_path / "journal.sqlite3") as journal:
-        yield journal
-
-
 def _small(journal: Journal) -> dict[str, int]:
     """pay_alpha1 (USD 10.00, succeeded), pay_beta2 (EUR 105.50, failed), refund of alpha
     (USD 4.25, unknown), pay_gamma_3 (JPY 1000, succeeded)."""
@@ -240,7 +234,7 @@ def test_a_failed_export_leaves_the_previous_file(
         yield (1,) * len(CSV_HEADER)
         raise OSError("disk full")
 
-    monkeypatch.setattr(journal, "_stream", broken)
+    monkeypatch.setattr(journal._backend, "stream", broken)
     with pytest.raises(OSError, match="disk full"):
         journal.export_csv("", path)
     assert path.read_text() == "previous export\n"
