@@ -56,6 +56,9 @@ def stylesheets() -> list[str | PurePath]:
     return list(paths)
 
 
+LOADER_GRACE = 0.05
+"""Seconds the console stays still (a screen drawn, no other opened) before the loader
+starts: a merchant's first key is served first."""
 QUIT_AGAIN_SECONDS = 5.0
 """A second ctrl+q within this time quits even while a request is being sent."""
 LOAD = "load-context"
@@ -177,6 +180,7 @@ class PaymentsConsoleApp(App[None]):
         """Read settings and journal in a thread, then show them and go on as `_start`;
         if that fails, exit at once (return code 1, the error in `load_error`)."""
         try:
+            await self._quiet_moment()
             ctx = await asyncio.to_thread(load)
             self._ctx = ctx
             self._loaded.set()
@@ -187,6 +191,19 @@ class PaymentsConsoleApp(App[None]):
         except Exception as error:
             self.load_error = error
             self.exit(return_code=1)
+
+    async def _quiet_moment(self) -> None:
+        """Until the screen shown has been drawn and none other opened for LOADER_GRACE.
+
+        The loader runs in a thread, but its imports and queries hold the interpreter's
+        lock as much as the screens do: started while the merchant opens a screen (`n` at
+        the first frame), it would slow that screen's first frame several times over."""
+        while True:
+            screen = self.screen
+            await screen.wait_for_refresh()
+            await asyncio.sleep(LOADER_GRACE)
+            if self.screen is screen:
+                return
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def run_connector(self, connector: Connector) -> None:

@@ -93,6 +93,7 @@ class NewPaymentScreen(ConsoleScreen[None]):
         self.currency = currency
         self.touched: set[str] = set()
         self.busy = False
+        self._check_waits = False
 
     def compose_body(self) -> ComposeResult:
         mode, currency = self._profile_defaults()
@@ -160,11 +161,29 @@ class NewPaymentScreen(ConsoleScreen[None]):
     def _typed(self, event: Input.Changed) -> None:
         if event.input.id in FIELDS:
             self.touched.add(event.input.id)
-            self.check()
+            self.check_soon()
 
     @on(Select.Changed)
     def _currency_changed(self) -> None:
         self.touched.add("currency")
+        self.check_soon()
+
+    def check_soon(self) -> None:
+        """Validate now, or while the console is still opening, once it has opened.
+
+        The validation's imports (pydantic, the wire models) are among the loader's, in
+        its thread: importing them here at the same moment would wait for the loader and
+        hold the form's first frames and the merchant's first keystrokes."""
+        if self.console.loaded:
+            self.check()
+        elif not self._check_waits:
+            self._check_waits = True
+            self.check_once_opened()
+
+    @work(group="check", exit_on_error=False)
+    async def check_once_opened(self) -> None:
+        await self.console.until_loaded()
+        self._check_waits = False
         self.check()
 
     @on(Input.Submitted)

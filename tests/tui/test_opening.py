@@ -14,7 +14,9 @@ from console.config import Settings
 from console.context import Opening, Services
 from console.screens.confirm import ConfirmScreen
 from console.screens.new_payment import NewPaymentScreen
+from console.widgets.panels import FormField
 from screenshots.scenarios import SIZE, Harness, profile, settle
+from tests.tui.helpers import field_error
 
 
 @contextmanager
@@ -74,3 +76,32 @@ async def test_the_form_opens_while_the_console_opens_and_the_charge_waits(
             await settle(pilot)
             assert app.loaded
             assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_the_loader_waits_for_the_screen_the_merchant_opens_first(
+    harness: Harness,
+) -> None:
+    """`n` at the first frame: the form is drawn before the loader starts (its imports
+    would share the interpreter with the form's), and typing while the console opens is
+    checked once it has opened (pydantic is the loader's to import)."""
+    started: list[bool] = []
+    gate = threading.Event()
+
+    def loader() -> Services:
+        started.append(isinstance(app.screen, NewPaymentScreen))
+        assert gate.wait(timeout=10), "the test never let the loader finish"
+        return Services(Settings(), harness.journal, profile(), harness.client())
+
+    app = make_app(loader=loader, opening=Opening("sandbox", "sandbox"), cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"1.234")
+        await pilot.pause(0.1)
+        screen = app.screen
+        assert isinstance(screen, NewPaymentScreen)
+        assert not app.loaded
+        assert screen.query_one("#field-amount", FormField).error is None
+        gate.set()
+        await app.until_loaded()
+        await settle(pilot)
+        assert started == [True]
+        assert field_error(pilot, "amount") == "USD allows at most 2 decimal places"
