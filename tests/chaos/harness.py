@@ -9,11 +9,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from console.journal import Journal, JournalEntry
 
@@ -34,12 +36,15 @@ class Sandbox:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     api_key: str = ""
+    _readers: list[threading.Thread] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self, *faults: str) -> Sandbox:
+        """Start it and wait until it serves; its output is read from then on (it logs
+        every request, and a pipe no one reads would stall it after a few thousand)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "console", "sandbox", "--port", str(self.port),
              "--db", str(self.db), *faults],
@@ -51,6 +56,7 @@ class Sandbox:
             if line.startswith("API key:"):
                 self.api_key = line.split()[-1]
             if line.startswith("Press Ctrl-C"):
+                self._readers = [_drain(self.process.stdout), _drain(self.process.stderr)]
                 return self
         _, errors = self.process.communicate()
         raise AssertionError(f"the sandbox did not start: {errors}")
@@ -59,10 +65,13 @@ class Sandbox:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.communicate(timeout=10)
+                self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.communicate()
+                self.process.wait()
+        for reader in self._readers:  # they end with the process's output
+            reader.join(timeout=10)
+        self._readers = []
         self.process = None
 
     def count(self, description: str | None = None) -> int:
@@ -74,6 +83,19 @@ class Sandbox:
                 query = "SELECT count(*) FROM payments WHERE description = ?"
                 row = db.execute(query, (description,)).fetchone()
         return int(row[0])
+
+
+def _drain(stream: IO[str] | None) -> threading.Thread:
+    """A thread reading `stream` to its end (the output is not looked at)."""
+    assert stream is not None
+
+    def read() -> None:
+        for _ in stream:
+            pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
 
 
 @contextmanager

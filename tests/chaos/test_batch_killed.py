@@ -9,13 +9,9 @@ import random
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from tests.chaos.harness import Cli, Sandbox, running
 
@@ -26,23 +22,6 @@ KILLS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 ROWS_SINGLE, ROWS_DOUBLE, ROWS_WHOLE = 300, 75, 50
 """Payments refunded by one row (4.00 of 10.00), by two (3.00 and 2.50), by one row with
 an empty amount (all that remains): 500 rows."""
-
-
-@contextmanager
-def _serving(sandbox: Sandbox, *faults: str) -> Iterator[Sandbox]:
-    """`running`, its output read as it comes: the sandbox logs every request, and a batch
-    sends thousands, which would fill a pipe no one reads and stall the sandbox."""
-    with running(sandbox, *faults):
-        assert sandbox.process is not None
-        for stream in (sandbox.process.stdout, sandbox.process.stderr):
-            threading.Thread(target=_read_to_end, args=(stream,), daemon=True).start()
-        yield sandbox
-
-
-def _read_to_end(stream: IO[str] | None) -> None:
-    assert stream is not None
-    for _ in stream:
-        pass
 
 
 def _add_payments(sandbox: Sandbox, count: int, prefix: str) -> list[str]:
@@ -116,7 +95,7 @@ def test_a_refund_batch_killed_anywhere_and_resumed_refunds_each_row_exactly_onc
     sandbox: Sandbox, cli: Cli
 ) -> None:
     rng = random.Random(20261214)
-    with _serving(sandbox, *FAULTS):
+    with running(sandbox, *FAULTS):
         cli.configure()
         ids = _add_payments(sandbox, ROWS_SINGLE + ROWS_DOUBLE + ROWS_WHOLE, "kill")
         single, double, whole = (
@@ -165,7 +144,7 @@ def test_a_payment_batch_killed_mid_send_takes_each_payment_once(
     sandbox: Sandbox, cli: Cli
 ) -> None:
     rows = [f"{n}.00,USD,tok_visa,chaos batch row {n}" for n in range(1, 61)]
-    with _serving(sandbox, "--latency", "30", "--drop-after-commit", "0.3"):
+    with running(sandbox, "--latency", "30", "--drop-after-commit", "0.3"):
         cli.configure()
         path = cli.home / "payments.csv"
         path.write_text("amount,currency,source,description\n" + "\n".join(rows) + "\n")
@@ -183,7 +162,7 @@ def test_a_payment_batch_killed_mid_send_takes_each_payment_once(
 def test_the_api_going_away_mid_batch_leaves_rows_for_the_next_run(
     sandbox: Sandbox, cli: Cli
 ) -> None:
-    with _serving(sandbox, "--latency", "50"):
+    with running(sandbox, "--latency", "50"):
         ids, path = _refund_each(sandbox, cli, 80, "1.00")
         args = ("batch", "refunds", str(path), "--yes")
         process = cli.start(*args)
@@ -195,7 +174,7 @@ def test_the_api_going_away_mid_batch_leaves_rows_for_the_next_run(
     assert process.returncode in (3, 4), err
     assert "Traceback" not in err
     assert "run the same command again" in err
-    with _serving(sandbox):
+    with running(sandbox):
         _run_until_done(cli, *args)
         refunds = _refunds(sandbox)
     assert {payment: refunds.get(payment) for payment in ids} == {p: [100] for p in ids}
@@ -204,7 +183,7 @@ def test_the_api_going_away_mid_batch_leaves_rows_for_the_next_run(
 def test_answers_dropped_after_their_commit_are_settled_by_the_client_retry(
     sandbox: Sandbox, cli: Cli
 ) -> None:
-    with _serving(sandbox, "--drop-after-commit", "1"):
+    with running(sandbox, "--drop-after-commit", "1"):
         ids, path = _refund_each(sandbox, cli, 40, "")
         result = cli.run("batch", "refunds", str(path), "--yes", "--json", timeout=120)
         refunds = _refunds(sandbox)
