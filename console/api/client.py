@@ -95,6 +95,24 @@ class PaymentsClient:
         self._secret = Secret(api_key)
         REDACT_KEYS.secrets.add(self._secret)
         host = httpx.URL(self.base_url).host
+        # Made here rather than by httpx (the same one), so that `through` can share it.
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=True, trust_env=not is_loopback(host))
+        self._http_transport = transport
+        self._twin: Callable[[httpx.AsyncBaseTransport], PaymentsClient] = lambda below: (
+            PaymentsClient(
+                base_url,
+                api_key,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                max_retries=max_retries,
+                transport=below,
+                retry_delay=retry_delay,
+                max_retry_delay=max_retry_delay,
+                max_response_bytes=max_response_bytes,
+                sleep=sleep,
+            )
+        )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={
@@ -115,6 +133,14 @@ class PaymentsClient:
 
     def __repr__(self) -> str:
         return f"PaymentsClient(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    def through(
+        self, wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+    ) -> PaymentsClient:
+        """A client like this one (its key, URL, timeouts and retries) whose every attempt
+        goes through `wrap(t)`, `t` being this client's transport: the connections are
+        shared, so the new client's transport must not close `t`."""
+        return self._twin(wrap(self._http_transport))
 
     async def __aenter__(self) -> PaymentsClient:
         return self

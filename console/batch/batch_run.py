@@ -1,11 +1,12 @@
 """One batch as the console runs it, UI-free: checked, then sent, stopped, and released.
 
 The command line's steps (`plan.prepare`, then `runner.Runner`, then the report), through
-the console's `Session`: its client fetches the payments, its journal records the batch
-and every row, its operations send them. On a profile that may move money, checking the
-file makes this process the batch's runner (as a live run of the command does before it
-asks for the totals), so no other run sends its rows meanwhile; `close` gives it up,
-saying whether anything is left to send.
+the console's `Session`, at the command line's pace (`pace`: a 429 holds every request of
+the batch): its client, so paced, fetches the payments and sends the rows (as
+operations), its journal records the batch and every row. On a profile that may move
+money, checking the file makes this process the batch's runner (as a live run of the
+command does before it asks for the totals), so no other run sends its rows meanwhile;
+`close` gives it up, saying whether anything is left to send.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from console.batch.pace import Pace, paced
 from console.batch.plan import Fetched, Plan, api_figures, prepare
 from console.batch.progress import Progress
 from console.batch.report import ReportRow, write_report
@@ -23,9 +24,7 @@ from console.batch.rows import BatchKind
 from console.batch.runner import Runner, Settled
 from console.batch.summary import Tally, report_rows
 from console.batch.worktable import WorkRow, WorkTable
-
-if TYPE_CHECKING:
-    from console.session import Session
+from console.session import Connection, Session
 
 CONCURRENCY = 4
 """Requests in flight: the command line's default."""
@@ -43,6 +42,7 @@ class BatchRun:
         *,
         concurrency: int = CONCURRENCY,
         clock: Callable[[], float] = time.monotonic,
+        pace: Pace | None = None,
     ) -> None:
         self.session = session
         self.path = path
@@ -54,6 +54,9 @@ class BatchRun:
         self.plan: Plan | None = None
         self.runner: Runner | None = None
         self.progress = Progress(0, clock=clock)
+        self.pace = pace or Pace()
+        """Held by a 429 to any of the batch's requests, for all of them."""
+        self._paced: Session | None = None
         self._claimed = False
 
     @property
@@ -66,7 +69,7 @@ class BatchRun:
         """Read and check the file, and each refund row against its payment (`fetched`
         hears of each); raises `plan.Invalid` with every problem, or `Refused`,
         `BatchBusy`, `FetchFailed`, or the journal's error. Nothing is sent."""
-        session = self.session
+        session = self._paced_session()
         client, profile = session.require_client(), session.profile
         assert profile is not None
         self.plan = await prepare(
@@ -89,7 +92,7 @@ class BatchRun:
         `progress` counted it), until done or `stop`ped."""
         plan = self.plan
         assert plan is not None and self.runner is None, "check first, and send once"
-        operations = self.session.operations()
+        operations = self._paced_session().operations()
         self.progress = Progress(plan.to_send, clock=self.clock)
 
         def settled(row: Settled) -> None:
@@ -98,6 +101,15 @@ class BatchRun:
 
         self.runner = Runner(plan, operations, concurrency=self.concurrency, on_settled=settled)
         await self.runner.run()
+
+    def _paced_session(self) -> Session:
+        """The console's session, its client's twin keeping the batch's pace (made once)."""
+        if self._paced is None:
+            session, client = self.session, self.session.require_client()
+            assert session.connection is not None
+            connection = Connection(session.connection.profile, paced(client, self.pace))
+            self._paced = Session(session.journal, clock=session.clock, connection=connection)
+        return self._paced
 
     def stop(self, reason: str = STOPPED_HERE) -> None:
         """No other row starts; the rows in flight finish (see `Runner.stop`)."""
@@ -135,3 +147,5 @@ class BatchRun:
                 self._claimed = False
         finally:
             self.table.close()
+            if self._paced is not None:
+                await self._paced.aclose()  # the twin only: the console's client stays open

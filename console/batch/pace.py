@@ -4,7 +4,8 @@ one again, with its key).
 
 `PacedTransport` wraps the HTTP transport of the batch's client, so the hold applies to
 every attempt, the client's own retries included; `paced_client_factory` builds such
-clients for `console.session.connect`.
+clients for `console.session.connect` (the command line), `paced` one over the
+connections of a client in use (the console's).
 """
 
 from __future__ import annotations
@@ -50,11 +51,15 @@ class Pace:
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
-    """`inner`, each request sent once `pace` lets it, each 429 holding `pace`."""
+    """`inner`, each request sent once `pace` lets it, each 429 holding `pace`; closed
+    with it unless `inner` is `shared` (another client's)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, pace: Pace) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, pace: Pace, *, shared: bool = False
+    ) -> None:
         self.inner = inner
         self.pace = pace
+        self.shared = shared
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self.pace.wait()
@@ -64,7 +69,13 @@ class PacedTransport(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
-        await self.inner.aclose()
+        if not self.shared:
+            await self.inner.aclose()
+
+
+def paced(client: PaymentsClient, pace: Pace) -> PaymentsClient:
+    """`client`'s twin keeping `pace`, over its connections (closing it leaves them open)."""
+    return client.through(lambda inner: PacedTransport(inner, pace, shared=True))
 
 
 def http_transport(base_url: str, concurrency: int) -> httpx.AsyncBaseTransport:
