@@ -184,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
         "history", "list the journal's operations, or write them to CSV", history_command.history
     )
     history_command.add_arguments(history)
+    from console.commands import journal as journal_command  # import-light: argparse only
+
+    journal_command.add_arguments(
+        command("journal", "copy this console's journal into a shared one", journal_command.journal)
+    )
     import_module("console.commands.batch_options").add_batch(command, common)
     return parser
 

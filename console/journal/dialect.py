@@ -25,6 +25,9 @@ class Dialect:
     """Locks table `{table}` against another writer of it till the transaction ends."""
     skip_locked: str
     """Ends a SELECT of rows to update: rows another session is updating are skipped."""
+    wait_locked: str
+    """Ends a SELECT that waits for the session updating its rows to commit, and reads
+    what it committed (SQLite: a write transaction already excludes every other)."""
     json_text: str
     """Field `{field}` of the JSON text in column `{column}`."""
 
@@ -38,6 +41,7 @@ SQLITE = Dialect(
     begin_write="BEGIN IMMEDIATE",
     lock_table="",
     skip_locked="",
+    wait_locked="",
     json_text="json_extract({column}, '$.{field}')",
 )
 
@@ -47,6 +51,7 @@ POSTGRES = Dialect(
     begin_write="BEGIN",
     lock_table="LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE",
     skip_locked=" FOR UPDATE SKIP LOCKED",
+    wait_locked=" FOR SHARE",
     json_text="({column}::jsonb ->> '{field}')",
 )
 

@@ -125,24 +125,27 @@ class Writes(Connected):
         """Mark an entry pending again (owned by this journal, sent by this operator)
         before re-sending it with its idempotency key; its last error stays until the
         answer replaces it. `EntryBusyError` (nothing changed) when another console is
-        sending it: its owner still runs, or holds the row this instant."""
+        sending it (its owner still runs, or holds the row this instant) or got its
+        success meanwhile."""
         me = self.owner
         with self._transaction() as db:
-            found = db.execute(
-                "SELECT status, owner FROM operations WHERE id = ?"  # noqa: S608 - fixed text
-                + self.dialect.skip_locked,
-                (entry_id,),
-            ).fetchone()
-            status, owner = found or (None, None)
-            if found is None or (
-                status == "pending" and owner not in (None, me) and self._backend.alive([owner])
-            ):
+            found = None
+            for lock in (self.dialect.skip_locked, self.dialect.wait_locked):
+                # Skipped: another console is claiming it this instant; wait for it to
+                # commit, then see who did.
+                query = f"SELECT status, owner FROM operations WHERE id = ?{lock}"  # noqa: S608
+                found = db.execute(query, (entry_id,)).fetchone()
+                if found is not None or not self.dialect.skip_locked:
+                    break
+            if found is None:
+                raise KeyError(f"no journal entry {entry_id}")
+            status, owner = found
+            busy = status == "pending" and owner not in (None, me) and self._backend.alive([owner])
+            if busy or status == "succeeded":  # another console got there first
                 who = db.execute(
                     "SELECT operator, host FROM operations WHERE id = ?", (entry_id,)
                 ).fetchone()
-                if who is None:
-                    raise KeyError(f"no journal entry {entry_id}")
-                raise EntryBusyError(entry_id, *who)
+                raise EntryBusyError(entry_id, *who, settled=not busy)
             db.execute(
                 "UPDATE operations SET status = 'pending', updated_at = ?, owner = ?,"
                 " operator = ?, host = ? WHERE id = ?",
