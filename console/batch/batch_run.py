@@ -87,9 +87,13 @@ class BatchRun:
         self._claimed = self.may_send
         return self.plan
 
-    async def send(self, on_settled: Callable[[Settled], None]) -> None:
-        """Send the rows still to send (`on_settled` hears of each as it ends, after
-        `progress` counted it), until done or `stop`ped."""
+    async def send(
+        self,
+        on_settled: Callable[[Settled], None],
+        on_started: Callable[[WorkRow], None] = lambda row: None,
+    ) -> None:
+        """Send the rows still to send (`on_started` hears of each as it is sent,
+        `on_settled` as it ends, after `progress` counted it), until done or `stop`ped."""
         plan = self.plan
         assert plan is not None and self.runner is None, "check first, and send once"
         operations = self._paced_session().operations()
@@ -99,7 +103,13 @@ class BatchRun:
             self.progress.add(row.status)
             on_settled(row)
 
-        self.runner = Runner(plan, operations, concurrency=self.concurrency, on_settled=settled)
+        self.runner = Runner(
+            plan,
+            operations,
+            concurrency=self.concurrency,
+            on_settled=settled,
+            on_started=on_started,
+        )
         await self.runner.run()
 
     def _paced_session(self) -> Session:

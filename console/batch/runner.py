@@ -61,7 +61,8 @@ class Settled:
 
 
 class Runner:
-    """Sends a plan's rows; `on_settled` hears of each row as it ends."""
+    """Sends a plan's rows; `on_started` hears of each row as it is sent, `on_settled` as
+    it ends."""
 
     def __init__(
         self,
@@ -70,11 +71,13 @@ class Runner:
         *,
         concurrency: int,
         on_settled: Callable[[Settled], None] = lambda settled: None,
+        on_started: Callable[[WorkRow], None] = lambda row: None,
     ) -> None:
         self.plan = plan
         self.operations = operations
         self.concurrency = concurrency
         self.on_settled = on_settled
+        self.on_started = on_started
         self.stopped: str | None = None
         """Why the run stopped before its end, once it did."""
         self.in_flight: set[int] = set()
@@ -102,6 +105,7 @@ class Runner:
             if self.stopped:
                 return
             self.in_flight.add(row.line)
+            self.on_started(row)
             try:
                 settled = await self._send(row)
             except asyncio.CancelledError:

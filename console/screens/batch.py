@@ -254,13 +254,16 @@ class BatchScreen(ConsoleScreen[None]):
         self._status(f"Sending {self.plan.path.name}: esc stops it (asks first).")
         self.refresh_bindings()
         try:
-            await run.send(self._settled)
+            await run.send(self._settled, self._started)
         except Exception as error:
             self.show_error(error)
         finally:
             self._sending = False
         self._show_done(run)
         await self._after_stop()
+
+    def _started(self, row: WorkRow) -> None:
+        tables.show_sending(self.query_one("#batch-rows", DataTable), row)
 
     def _settled(self, settled: Settled) -> None:
         assert self.run is not None

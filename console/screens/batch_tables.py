@@ -104,11 +104,24 @@ def settled_text(status: str, result_id: str | None, error: str | None) -> str:
     return f"{shown}: {error}" if error else shown
 
 
+SENDING = "sending…"
+"""A row's fate while it is in flight."""
+
+
+def show_sending(table: DataTable[Text], row: WorkRow) -> None:
+    """A row sent, its answer awaited (if the table shows it)."""
+    _show_fate(table, row, SENDING)
+
+
 def show_settled(table: DataTable[Text], settled: Settled) -> None:
     """A row's new fate, if the table shows it."""
-    key = str(settled.row.line)
+    text = settled_text(settled.status, settled.result_id, settled.error)
+    _show_fate(table, settled.row, text)
+
+
+def _show_fate(table: DataTable[Text], row: WorkRow, text: str) -> None:
+    key = str(row.line)
     if key in table.rows:
-        text = settled_text(settled.status, settled.result_id, settled.error)
         table.update_cell(key, FATE, _cell(text))
 
 

@@ -203,6 +203,8 @@ async def test_leaving_mid_batch_asks_stops_cleanly_and_the_next_console_resumes
     client, transport = ordered_client(harness, ids, set(ids[:4]))  # as many as are sent at once
     async with harness.app(client=client).run_test(size=(100, 30)) as pilot:
         screen = await start_held_batch(pilot, transport, path)
+        fates = [row[3] for row in table_rows(pilot, "#batch-rows")]
+        assert fates == ["sending…"] * 4 + ["would refund"]  # in flight, then not yet sent
         assert screen.check_action("failed", ()) is False
         assert pilot.app.check_action("history", ()) is None  # greyed out while sending
         await pilot.press("escape")
