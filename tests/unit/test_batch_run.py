@@ -397,7 +397,7 @@ async def test_cancelled_mid_flight_the_rows_sent_are_unknown(
         plan = await planned(path, stalled, journal, "payments")
         runner = Runner(plan, Operations(stalled, journal, "shop", clock), concurrency=2)
         task = asyncio.create_task(runner.run())
-        while len(runner.in_flight) < 2:
+        while len(runner.in_flight) < 2 or len(journal.recent()) < 2:  # journaled, stalled
             await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
