@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -30,28 +30,27 @@ from console.batch.runner import Settled
 from console.batch.stopped import StoppedBatch, stopped_batch
 from console.batch.worktable import WorkRow
 from console.error_text import describe_error
-from console.paths import exports_dir, file_error_problem
+from console.profile import ReadOnlyProfileError
 from console.safe_text import one_line
 from console.screens import batch_tables as tables
-from console.screens.base import ConsoleScreen
 from console.screens.batch_confirm import send_question, stop_question
+from console.screens.batch_export import ReportExport
 from console.screens.batch_paths import PathSuggester, path_problem
-from console.screens.save_path import SavePathScreen
 from console.widgets.panels import FormField
 
 CHECK = "batch-check"
 SEND = "batch-send"
-EXPORT = "batch-export"
 TABLES = ("#batch-problems", "#batch-rows", "#batch-failed")
+SEND_KEY = "ctrl+s"
 
 
-class BatchScreen(ConsoleScreen[None]):
+class BatchScreen(ReportExport):
     """Choose a file, check it, see the dry run, send it, watch it, read what failed."""
 
     SCREEN_TITLE = "Batch"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send", id="batch.send", tooltip="Confirm, then send the rows"),
+        Binding(SEND_KEY, "send", "Send", id="batch.send", tooltip="Confirm, then send the rows"),
         Binding("f", "failed", "Failed rows", id="batch.failed", tooltip="Rows not done, or all"),
         Binding("e", "export", "Export report", id="batch.export", tooltip="The report as CSV"),
         Binding(
@@ -61,7 +60,6 @@ class BatchScreen(ConsoleScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.run: BatchRun | None = None
         self.plan: Plan | None = None
         self._sending = False
         self._then: str | None = None
@@ -231,9 +229,24 @@ class BatchScreen(ConsoleScreen[None]):
             return self.plan is not None and not self._sending
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        """The send key on a read-only profile (where sending is not offered): say why."""
+        if event.key == SEND_KEY and self.plan is not None and self._refuses_money():
+            event.stop()
+
+    def _refuses_money(self) -> bool:
+        """On a read-only profile, say (as elsewhere) that it never pays or refunds."""
+        profile = self.ctx.profile
+        if profile is None or not profile.read_only:
+            return False
+        self.show_error(ReadOnlyProfileError(profile))
+        return True
+
     def action_send(self) -> None:
         plan, profile = self.plan, self.ctx.profile
-        if plan is None or profile is None or not self.check_action("send", ()):
+        if plan is None or profile is None or self._refuses_money():
+            return
+        if not self.check_action("send", ()):
             return
 
         def answered(confirmed: bool | None) -> None:
@@ -307,37 +320,6 @@ class BatchScreen(ConsoleScreen[None]):
         detail = self.query_one("#batch-detail", Label)
         detail.update(Text(tables.detail_line(row)))
         detail.display = True
-
-    # --- the report ---------------------------------------------------------------------
-
-    def action_export(self) -> None:
-        """Ask where to write the report (the exports directory, a name of its own)."""
-        run = self.run
-        if run is None or not self.check_action("export", ()):
-            return
-        moment = self.ctx.clock().astimezone(self.ctx.display_tz)
-        default = exports_dir() / f"{run.path.stem}.report-{moment:%Y%m%d-%H%M%S}.csv"
-
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.export(run, path)
-
-        self.app.push_screen(
-            SavePathScreen(f"Export the report of {run.path.name}", default), chosen
-        )
-
-    @work(exclusive=True, group=EXPORT, exit_on_error=False)
-    async def export(self, run: BatchRun, path: Path) -> None:
-        try:
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-            count = await run.write_report(path)
-        except OSError as error:
-            problem = file_error_problem(error, path)
-            self.notify(f"Cannot write {path}: {problem}", title="No report", severity="error")
-            return
-        shown = self.query_one("#batch-report", Label)
-        shown.update(Text(one_line(f"Report ({count:,} rows) written to {path}")))
-        shown.display = True
 
     # --- leaving ------------------------------------------------------------------------
 

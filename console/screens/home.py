@@ -136,7 +136,8 @@ class HomeScreen(ConsoleScreen[None]):
             return
         self.columns = entry_columns(self.ctx.display_tz, now)
         batch = self.query_one("#home-batch", Label)
-        batch.update(f"{stopped.describe()} · b to resume" if stopped else "")
+        resume = "" if self.ctx.profile is None or self.ctx.profile.read_only else " · b to resume"
+        batch.update(f"{stopped.describe()}{resume}" if stopped else "")
         batch.display = stopped is not None
         self._show_unknown(unknown, unknown_total)
         self.query_one(DayFigures).show(days)

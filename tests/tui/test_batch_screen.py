@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,23 @@ from textual.widgets import DataTable, Input
 
 from console.api.client import PaymentsClient
 from console.api.models import PaymentCreate
-from console.app import PaymentsConsoleApp
+from console.app import PaymentsConsoleApp, make_app
+from console.batch.batch_run import BatchRun
+from console.config import Settings
 from console.screens.batch import BatchScreen
 from console.screens.batch_confirm import TypedTotalsConfirmScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.home import HomeScreen
-from screenshots.scenarios import BASE_URL, START, Harness, TickingClock, paste, settle
+from console.session import Connection, Session
+from screenshots.scenarios import (
+    BASE_URL,
+    START,
+    Harness,
+    TickingClock,
+    paste,
+    profile,
+    settle,
+)
 from tests.tui.helpers import text_of
 
 SIZES = ((80, 24), (100, 30))
@@ -287,6 +299,56 @@ async def test_a_live_batch_is_sent_once_each_currencys_total_is_typed(harness: 
         assert "3 rows: 3 done" in text_of(pilot, "#batch-status")
     with sqlite3.connect(harness.db_path) as db:
         assert db.execute("SELECT count(*) FROM payments").fetchone()[0] == 3
+
+
+async def stop_a_batch_after_one_row(harness: Harness, path: str) -> None:
+    """As an earlier console would: the file checked, one row sent, then stopped."""
+    session = Session(
+        harness.journal,
+        clock=harness.console_clock,
+        connection=Connection(profile(), harness.client()),
+    )
+    run = BatchRun(session, Path(path).expanduser(), "refunds", concurrency=1)
+    await run.check()
+    await run.send(lambda settled: run.stop())
+    await run.close()
+
+
+def read_only_app(harness: Harness) -> PaymentsConsoleApp:
+    chosen = profile().model_copy(update={"read_only": True})
+    settings = Settings(profiles={chosen.name: chosen}, default_profile=chosen.name)
+    return make_app(
+        client=harness.client(),
+        journal=harness.journal,
+        settings=settings,
+        profile=chosen,
+        clock=harness.console_clock,
+        config_path=harness.workdir / "config.toml",
+        display_tz=UTC,
+        cursor_blink=False,
+    )
+
+
+async def test_a_read_only_profile_is_not_offered_to_resume_and_its_batch_screen_never_sends(
+    harness: Harness,
+) -> None:
+    ids = await pay(harness, "10.00", "10.00", "10.00")
+    path = write_csv("refunds.csv", "payment_id,amount", *(f"{i},1.00" for i in ids))
+    await stop_a_batch_after_one_row(harness, path)
+    app = read_only_app(harness)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert text_of(pilot, "#home-batch") == "Batch refunds.csv stopped at 1/3"
+        await app.push_screen(BatchScreen())
+        await settle(pilot)  # it opens on the stopped batch: a dry run
+        assert "a read-only profile: nothing can be sent" in text_of(pilot, "#batch-status")
+        assert app.screen.check_action("send", ()) is False  # not offered
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BatchScreen)  # nothing asked
+        [refusal] = [n for n in app._notifications if n.title == "Read-only profile"]
+        assert "is read-only: it looks payments up" in refusal.message
+    assert refunds_of(harness) == {ids[0]: [100]}
 
 
 # --- snapshots: the same states at 80x24 and 100x30 ---------------------------------------
