@@ -165,6 +165,12 @@ class BatchScreen(ReportExport):
         """Check the file (a new run: the last one is given up), then show the problems or
         the dry run."""
         await self._drop_run()
+        if self._sent_elsewhere(path):
+            self._status(
+                f"{path.name} is being sent by another batch screen: let it finish (esc there"
+                " stops it), then Enter checks it again here. Nothing was sent from here."
+            )
+            return
         self.run = run = BatchRun(self.ctx.session, path, kind, clock=self._seconds)
 
         def fetched(done: int, total: int) -> None:
@@ -361,6 +367,17 @@ class BatchScreen(ReportExport):
             self.app.pop_screen()
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _sent_elsewhere(self, path: Path) -> bool:
+        """Whether another batch screen of this console is sending the file at `path`."""
+        return any(
+            isinstance(screen, BatchScreen)
+            and screen is not self
+            and screen._sending
+            and screen.run is not None
+            and screen.run.path.resolve() == path.resolve()
+            for screen in self.app.screen_stack
+        )
 
     def _seconds(self) -> float:
         """The console's clock in seconds (the rate; a fixed clock in tests)."""

@@ -27,7 +27,7 @@ from console.api.models import PaymentCreate
 from console.app import PaymentsConsoleApp, make_app
 from console.batch.batch_run import BatchRun
 from console.config import Settings
-from console.screens.batch import BatchScreen
+from console.screens.batch import CHECK, BatchScreen
 from console.screens.batch_confirm import TypedTotalsConfirmScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.home import HomeScreen
@@ -41,7 +41,7 @@ from screenshots.scenarios import (
     profile,
     settle,
 )
-from tests.tui.helpers import text_of
+from tests.tui.helpers import text_of, wait_for_groups
 
 SIZES = ((80, 24), (100, 30))
 
@@ -255,7 +255,17 @@ async def test_quitting_mid_batch_asks_then_quits_once_the_rows_in_flight_are_an
     client, transport = ordered_client(harness, ids, set(ids[:4]))
     app = harness.app(client=client)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_held_batch(pilot, transport, path)
+        sending = await start_held_batch(pilot, transport, path)
+        await app.push_screen(second := BatchScreen())  # the same file, a second screen
+        await pilot.pause()
+        await paste(pilot, path)
+        await pilot.press("enter")
+        await wait_for_groups(pilot, CHECK)  # not settle: the first one is still sending
+        assert "is being sent by another batch screen" in text_of(pilot, "#batch-status")
+        assert second.check_action("send", ()) is False
+        app.pop_screen()
+        await pilot.pause()
+        assert app.screen is sending
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
