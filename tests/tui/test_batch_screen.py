@@ -27,6 +27,7 @@ from console.api.models import PaymentCreate
 from console.app import PaymentsConsoleApp, make_app
 from console.batch.batch_run import BatchRun
 from console.config import Settings
+from console.sandbox.faults import Faults
 from console.screens.batch import CHECK, BatchScreen
 from console.screens.batch_confirm import TypedTotalsConfirmScreen
 from console.screens.confirm import ConfirmScreen
@@ -40,6 +41,7 @@ from screenshots.scenarios import (
     paste,
     profile,
     settle,
+    take_payment,
 )
 from tests.tui.helpers import text_of, wait_for_groups
 
@@ -359,6 +361,34 @@ async def test_a_read_only_profile_is_not_offered_to_resume_and_its_batch_screen
         [refusal] = [n for n in app._notifications if n.title == "Read-only profile"]
         assert "is read-only: it looks payments up" in refusal.message
     assert refunds_of(harness) == {ids[0]: [100]}
+
+
+async def test_a_batch_row_left_unknown_is_listed_first_on_home_and_u_settles_it(
+    harness: Harness,
+) -> None:
+    [paid] = await pay(harness, "10.00")
+    write_csv("refunds.csv", "payment_id,amount", f"{paid},1.00")
+    dropping = harness.client(harness.sandbox(Faults(drop_after_commit=1.0)), max_retries=0)
+    session = Session(
+        harness.journal, clock=harness.console_clock, connection=Connection(profile(), dropping)
+    )
+    run = BatchRun(session, Path.home() / "refunds.csv", "refunds")
+    await run.check()
+    await run.send(lambda settled: None)  # committed, then the connection dropped
+    assert run.tally().counts["unknown"] == 1
+    await run.close()
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        await take_payment(pilot, "3.00", "tok_visa")  # a newer operation, known
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "1 operation with an unknown outcome" in text_of(pilot, "#unknown-title")
+        assert paid in " ".join(table_rows(pilot, "#unknown")[0])
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert not pilot.app.screen.query_one("#unknown").display
+    assert refunds_of(harness) == {paid: [100]}  # the API answered with the first refund
 
 
 # --- snapshots: the same states at 80x24 and 100x30 ---------------------------------------
