@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import var
@@ -30,6 +30,7 @@ from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.home import HomeScreen
 from console.screens.palette import system_commands
+from console.screens.read_only import ReadOnlyAndKeymap
 from console.screens.registry import ACTIONS
 from console.session import ClientFactory, default_client_factory
 
@@ -64,7 +65,7 @@ QUIT_AGAIN_SECONDS = 5.0
 LOAD = "load-context"
 
 
-class PaymentsConsoleApp(App[None]):
+class PaymentsConsoleApp(ReadOnlyAndKeymap):
     """A keyboard-driven console for the Payment Processing API."""
 
     TITLE = "Payments Console"
@@ -125,6 +126,7 @@ class PaymentsConsoleApp(App[None]):
     def _apply_settings(self, ctx: ConsoleContext) -> None:
         if ctx.settings.theme in self.available_themes:
             self.theme = ctx.settings.theme
+        self.apply_keymap(ctx.settings.keymap)
 
     def get_default_screen(self) -> Screen[None]:
         return HomeScreen()
@@ -248,7 +250,7 @@ class PaymentsConsoleApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open" and parameters:
             return self.check_action(str(parameters[0]), ())
-        if action in registry.SINGLE_LETTER and self._typing():
+        if self.hides(action) or (action in self.stand_aside and self._typing()):
             return False
         if action == "copy_id":
             return self._shown_payment_id() is not None
@@ -273,6 +275,8 @@ class PaymentsConsoleApp(App[None]):
         """Open the screen of the registry row `name` (imported now, on first use): given
         the payment shown if the row says so, else only if it is not the one shown."""
         row = registry.BY_NAME[name]
+        if row.moves_money and self.refuses_money():
+            return
         screen_type = row.screen_class()
         if row.payment_id:
             opened: Callable[..., Screen[object]] = screen_type
@@ -321,7 +325,7 @@ class PaymentsConsoleApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """See `console.screens.palette.system_commands`."""
-        return system_commands(self, screen, super().get_system_commands(screen))
+        return system_commands(self, screen, super().get_system_commands(screen), self.keymap)
 
 
 for _row in ACTIONS:
@@ -363,6 +367,7 @@ def make_app(
     """
 
     def context(services: Services) -> ConsoleContext:
+        PaymentsConsoleApp.check_keymap(services.settings.keymap)
         return ConsoleContext(
             client=services.client,
             journal=services.journal,

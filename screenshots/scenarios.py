@@ -26,7 +26,7 @@ from console.app import PaymentsConsoleApp, make_app
 from console.config import Mode, Profile, Settings
 from console.context import Connector
 from console.journal import Journal, Kind
-from console.operations import OperationFailed
+from console.operations import OperationFailed, Operations
 from console.sandbox.app import create_app
 from console.sandbox.faults import Faults
 from console.session import ClientFactory
@@ -58,9 +58,12 @@ class SequentialIds:
         return f"{prefix}_{self.counts[prefix]:04d}"
 
 
-def profile(mode: Mode = "sandbox") -> Profile:
+def profile(mode: Mode = "sandbox", *, read_only: bool = False) -> Profile:
     return Profile(
-        name="demo-shop" if mode != "sandbox" else "sandbox", base_url=BASE_URL, mode=mode
+        name="demo-shop" if mode != "sandbox" else "sandbox",
+        base_url=BASE_URL,
+        mode=mode,
+        read_only=read_only,
     )
 
 
@@ -118,13 +121,16 @@ class Harness:
         mode: Mode = "sandbox",
         connect: Connector | None = None,
         client_factory: ClientFactory | None = None,
+        read_only: bool = False,
+        keymap: dict[str, str] | None = None,
     ) -> PaymentsConsoleApp:
-        chosen = profile(mode) if connected else None
+        chosen = profile(mode, read_only=read_only) if connected else None
         if connected and client is None:
             client = self.client()
         settings = Settings(
             profiles={chosen.name: chosen} if chosen else {},
             default_profile=chosen.name if chosen else None,
+            keymap=keymap or {},
         )
         return make_app(
             client=client,
@@ -189,9 +195,10 @@ async def take_payment(
 
 
 async def seed_activity(app: PaymentsConsoleApp) -> None:
-    """Two payments (one partly refunded), a decline, and an operation with unknown outcome."""
+    """Two payments (one partly refunded), a decline, and an operation with unknown outcome
+    (sent as by an earlier run: the profile may be read-only now)."""
     ctx = app.ctx
-    operations = ctx.operations()
+    operations = Operations(ctx.require_client(), ctx.journal, ctx.profile_name, ctx.clock)
 
     async def pay(amount: str, currency: str, source: str, description: str) -> str:
         request = PaymentCreate(
@@ -297,6 +304,7 @@ class Scenario:
     press: tuple[str, ...] = ()
     connected: bool = True
     mode: Mode = "sandbox"
+    read_only: bool = False
 
     async def prepare(self, pilot: Pilot[Any]) -> None:
         """Everything before the final key presses: a first pause, then the scenario."""
@@ -393,6 +401,12 @@ SCENARIOS = (
     ),
     Scenario("home_retry_confirm", "Retrying an operation with unknown outcome", _retry_confirm),
     Scenario("home_live", "The LIVE badge of a live-mode profile", _home_empty, mode="live"),
+    Scenario(
+        "home_read_only",
+        "A read-only profile: READ-ONLY beside the mode, no key that pays or refunds",
+        home_with_activity,
+        read_only=True,
+    ),
     Scenario("home_test", "The TEST badge of a test-mode profile", _home_empty, mode="test"),
     Scenario("new_payment", "New payment, empty form", _new_payment),
     Scenario(
@@ -416,10 +430,13 @@ SCENARIOS = (
     Scenario("find_payment_not_found", "Payment not found", _not_found),
     Scenario("first_run", "First run: no profile and no key", _home_empty, connected=False),
     Scenario("help", "Every key binding", _help),
+    Scenario("help_filtered", "The help, filtered as you type", _help, press=tuple("receipt")),
 )
 
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 
 def build(scenario: Scenario, harness: Harness) -> PaymentsConsoleApp:
-    return harness.app(connected=scenario.connected, mode=scenario.mode)
+    return harness.app(
+        connected=scenario.connected, mode=scenario.mode, read_only=scenario.read_only
+    )

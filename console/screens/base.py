@@ -41,6 +41,11 @@ class ConsoleApp(Protocol):
 
     async def until_loaded(self) -> ConsoleContext: ...
 
+    @property
+    def read_only(self) -> bool: ...
+
+    def refuses_money(self) -> bool: ...
+
     async def use_client(self, profile: Profile, client: PaymentsClient) -> None: ...
 
     async def use_profile(self, profile: Profile, api_key: str) -> None: ...
@@ -111,7 +116,7 @@ class ConsoleScreen(Screen[ResultT]):
         elif profile is None:
             header.not_connected()
         else:
-            header.show(profile.name, profile.mode)
+            header.show(profile.name, profile.mode, read_only=profile.read_only)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -1,91 +1,127 @@
-"""Help: every key binding of the console, where it applies and what it does."""
+"""Help: every key binding of the console, where it applies and what it does, filtered as
+you type (by key, action or description); the keys are those in force (keymap applied),
+and on a read-only profile what moves money is left out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import ClassVar
 
 from rich.cells import cell_len
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, Label
 
 from console.screens import registry
 from console.screens.base import ConsoleScreen
+from console.screens.keymap import binding_sections, keys_text
 
 DESCRIPTION_MIN_WIDTH = 24
 """The description column's narrowest width: below it, the table scrolls sideways."""
 TABLE_GUTTERS = 4
 """Columns around the table that hold no cell: its margins (help.tcss), its scrollbar."""
 
+Row = tuple[str, str, str, str, str | None]
+"""(where, keys, action, what it does, the binding's id)."""
 
-def binding_sections(palette_key: str) -> Iterator[tuple[str, list[Binding]]]:
-    """(where, bindings): the app's (the registry's, then the command palette on
-    `palette_key`), then each screen's own, the screens as `registry.help_screens()`
-    lists them."""
-    palette = Binding(
-        palette_key,
-        "command_palette",
-        "Command palette",
-        tooltip="Every action that applies here, found as you type",
-        id="command_palette",
-    )
-    yield "Everywhere", [*registry.bindings(), palette]
-    for screen in registry.help_screens():
-        own: list[BindingType] | None = screen.__dict__.get("BINDINGS")
-        if own:
-            title = getattr(screen, "SCREEN_TITLE", "") or screen.__name__.removesuffix("Screen")
-            yield title, [b if isinstance(b, Binding) else Binding(*b) for b in own]
+
+def matches(row: Row, wanted: str) -> bool:
+    """Whether `wanted` (lower case) is in the row's keys, action or description."""
+    _, keys, action, description, _ = row
+    return any(wanted in text.lower() for text in (keys, action, description))
 
 
 class HelpScreen(ConsoleScreen[None]):
     SCREEN_TITLE = "Help"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="help.clear_filter",
+            tooltip="Show every binding again (escape once more goes back)",
+        ),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self._filled_width = 0
 
     def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="Filter by key, action or description", id="help-filter")
+        yield Label("", id="help-none")
         yield DataTable(id="help-bindings", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self._fill(self.app.size.width)
+        self.query_one("#help-filter", Input).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._filled_width:
             self._fill(event.size.width)
 
-    def _rows(self) -> list[tuple[str, str, str, str, str | None]]:
-        """(where, keys, action, what it does, id) for every binding."""
+    @on(Input.Changed, "#help-filter")
+    def _filter_changed(self) -> None:
+        self._fill(self._filled_width)
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#help-filter")
+    def _to_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.query_one("#help-filter", Input).value)  # else escape is Back
+        return True
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#help-filter", Input)
+        field.value = ""
+        field.focus()
+
+    def _rows(self) -> list[Row]:
+        """Every binding in force: keys as the keymap sets them; on a read-only profile,
+        none that moves money (nor the screens only those open)."""
+        console = self.console
+        keymap = self.ctx.settings.keymap if console.loaded else {}
         rows = []
-        for where, bindings in binding_sections(self.app.COMMAND_PALETTE_BINDING):
+        leave_out = registry.MONEY_SCREENS if console.read_only else frozenset()
+        for where, bindings in binding_sections(self.app.COMMAND_PALETTE_BINDING, leave_out):
             for binding in bindings:
-                keys = " / ".join(
-                    self.app.get_key_display(binding.with_key(key.strip()))
-                    for key in binding.key.split(",")
-                )
+                if console.read_only and binding.id in registry.MOVES_MONEY:
+                    continue
+                keys = keys_text(self.app, binding, keymap)
                 rows.append((where, keys, binding.description, binding.tooltip, binding.id))
-                where = ""
         return rows
 
     def _fill(self, width: int) -> None:
-        """The table for a screen `width` wide: the descriptions wrap within what the other
-        columns leave, so that no column is cut off."""
+        """The table for a screen `width` wide, of the rows the filter matches: the
+        descriptions wrap within what the other columns leave, so that no column is cut
+        off."""
         self._filled_width = width
         table = self.query_one(DataTable)
-        rows = self._rows()
+        wanted = self.query_one("#help-filter", Input).value.strip().lower()
+        every = self._rows()
+        rows = [row for row in every if matches(row, wanted)]
+        none = self.query_one("#help-none", Label)
+        none.update(f"No binding matches '{wanted}'." if not rows else "")
+        none.display = not rows
         table.clear(columns=True)
         labels = ("Where", "Keys", "Action")
-        columns = zip(labels, *(row[:3] for row in rows), strict=True)
+        columns = zip(labels, *(row[:3] for row in every), strict=True)
+        widths = [max(map(cell_len, column)) for column in columns]  # whatever is filtered
         padding = 2 * table.cell_padding
-        others = sum(max(map(cell_len, column)) + padding for column in columns)
-        for label in labels:
-            table.add_column(label)
+        others = sum(width + padding for width in widths)
+        for label, column_width in zip(labels, widths, strict=True):
+            table.add_column(label, width=column_width)
         description_width = width - TABLE_GUTTERS - others - padding
         table.add_column("What it does", width=max(DESCRIPTION_MIN_WIDTH, description_width))
         keyed: set[str | None] = {None}
+        previous = ""
         for where, keys, action, description, key in rows:
             # A binding two screens share is listed under both, keyed by its id once.
             row_key = None if key in keyed else key
             keyed.add(key)
-            table.add_row(where, keys, action, description, height=None, key=row_key)
+            shown, previous = ("" if where == previous else where), where
+            table.add_row(shown, keys, action, description, height=None, key=row_key)

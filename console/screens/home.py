@@ -162,9 +162,14 @@ class HomeScreen(ConsoleScreen[None]):
         table = self.query_one("#unknown", EntryTable)
         title.display = table.display = bool(unknown)
         shown = "" if total == len(unknown) else f", the newest {len(unknown)} here"
+        settle = (
+            "sent again only when not read-only"
+            if self.console.read_only
+            else "u sends it again with its idempotency key"
+        )
         title.update(
             f"⚠ {total} operation{'s' if total != 1 else ''} with an unknown outcome{shown} · "
-            "u sends it again with its idempotency key"
+            + settle
         )
         table.show(unknown, self.columns)
 
@@ -179,6 +184,8 @@ class HomeScreen(ConsoleScreen[None]):
         hint = self.query_one("#home-hint", Label)
         if self.ctx.client is None:
             hint.update("Not connected yet.  s settings · ? help")
+        elif self.console.read_only:
+            hint.update("Read-only profile: Enter opens the selected payment · / find · h history")
         elif has_entries:
             hint.update("Enter opens the selected payment · n new payment · / find · r refund")
         else:
@@ -198,7 +205,7 @@ class HomeScreen(ConsoleScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return self._retry_target() is not None
+            return not self.console.read_only and self._retry_target() is not None
         if action == "reload":
             return self.console.loaded
         return True
@@ -224,7 +231,7 @@ class HomeScreen(ConsoleScreen[None]):
 
     def action_retry(self) -> None:
         entry = self._retry_target()
-        if entry is None:
+        if entry is None or self.console.refuses_money():
             return
         key = entry.idempotency_key
         message = (

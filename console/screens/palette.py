@@ -4,7 +4,7 @@ and says where."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from console.paths import exports_dir, os_error_problem
+from console.screens.keymap import keys_text
 from console.screens.registry import ACTIONS
 
 SCREENSHOT_DELAY = 0.1
@@ -21,13 +22,18 @@ SCREENSHOT_DELAY = 0.1
 
 
 def system_commands(
-    app: App[Any], screen: Screen[object], textual_commands: Iterable[SystemCommand]
+    app: App[Any],
+    screen: Screen[object],
+    textual_commands: Iterable[SystemCommand],
+    keymap: Mapping[str, str],
 ) -> Iterator[SystemCommand]:
     """What `screen` offers, then every registry action that applies now (none over a
     modal dialog, where the app's keys do not reach), then `textual_commands` (theme, keys,
     quit...), with the console's Screenshot.
 
-    The screen's are its bindings with an id (Textual's built-in ones have none).
+    The screen's are its bindings with an id (Textual's built-in ones have none). Each
+    says its keys in force (`keymap` applied) after what it does; what `check_action`
+    hides (e.g. what moves money, on a read-only profile) is not offered.
     """
     offered: set[str] = set()
     for active in screen.active_bindings.values():
@@ -40,7 +46,7 @@ def system_commands(
         offered.add(name)
         yield SystemCommand(
             binding.description,
-            binding.tooltip or binding.description,
+            f"{binding.tooltip or binding.description} ({keys_text(app, binding, keymap)})",
             partial(app.run_action, binding.action, active.node),
         )
     if not screen.is_modal:
@@ -52,7 +58,8 @@ def system_commands(
             ):
                 continue
             offered.add(row.action)
-            yield SystemCommand(row.title, row.tooltip, partial(app.run_action, row.action))
+            keys = f" ({keys_text(app, row.binding(), keymap)})" if row.key else ""
+            yield SystemCommand(row.title, row.tooltip + keys, partial(app.run_action, row.action))
     for command in textual_commands:
         if command.title == "Screenshot":
             yield SystemCommand(

@@ -181,6 +181,8 @@ class PaymentDetailScreen(PaymentScreen):
             self.load(given)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "another" and self.console.read_only:
+            return False
         if action in ("home", "another"):
             return self.another is not None  # otherwise escape is the app's Back
         return super().check_action(action, parameters)

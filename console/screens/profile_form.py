@@ -3,9 +3,9 @@ shown masked, a new key) and the profile it describes read back, each problem sh
 under its field; `ProfileActions`: the buttons that run the screen's actions.
 
 The fields are the rows of `FIELDS`, one per `console.config.Profile` field: a new field
-(the read-only switch of issue 13, say) is one row there and, if its control is of a new
-kind, one line in `_shown`. The form reads and writes only its own fields: saving,
-testing and the keyring are the settings screen's workers.
+is one row there and, if its control is of a new kind, one line in `_shown`. The form
+reads and writes only its own fields: saving, testing and the keyring are the settings
+screen's workers.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from console import credentials
 from console.api.models import field_errors
 from console.config import MODES, Profile
 from console.widgets.currency import CurrencySelect
 
-Control = Input | Select[str]
+Control = Input | Select[str] | Checkbox
 """What a field is edited with (a `value` of the field's type, or text to parse)."""
 
 
@@ -75,6 +75,11 @@ FIELDS = (
         "Currency",
         lambda id: _compact(CurrencySelect("USD", id=id)),
         unit="new payments",
+    ),
+    ProfileField(
+        "read_only",
+        "Read-only",
+        lambda id: Checkbox("never pays or refunds", id=id, compact=True),
     ),
 )
 """The profile's fields, in the order shown."""
@@ -226,8 +231,11 @@ def _row(label: str, control: Widget, unit: str = "") -> ComposeResult:
 
 
 def _shown(control: Control, value: object) -> None:
-    """Put `value` in `control`: a timeout as '10' or '2.5', a mode or currency as it is."""
-    if isinstance(control, Input):
+    """Put `value` in `control`: a timeout as '10' or '2.5', a mode or currency as it is,
+    read-only ticked or not."""
+    if isinstance(control, Checkbox):
+        control.value = bool(value)
+    elif isinstance(control, Input):
         control.value = f"{value:g}" if isinstance(value, float) else str(value)
     else:
         control.value = str(value)

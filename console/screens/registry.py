@@ -64,6 +64,9 @@ class Action:
     while_sending: bool = False
     """Opens over a screen that is sending a payment or refund (it only reads: leaving it
     returns there), where the actions that open a screen are greyed out."""
+    moves_money: bool = False
+    """Pays or refunds: absent from the footer, the help and the palette, and refused, on
+    a read-only profile."""
 
     def screen_class(self) -> type[Screen[Any]]:
         if self.screen is None:
@@ -96,6 +99,7 @@ ACTIONS: tuple[Action, ...] = (
         needs_context=True,
         early=True,
         single_letter=True,
+        moves_money=True,
     ),
     Action(
         "find_payment",
@@ -118,6 +122,7 @@ ACTIONS: tuple[Action, ...] = (
         needs_context=True,
         single_letter=True,
         payment_id=True,
+        moves_money=True,
     ),
     Action(
         "batch",
@@ -192,10 +197,27 @@ OPENS = {row.action: row.screen for row in ACTIONS if row.screen is not None and
 """The screen ("module:Class") each action opens: on that screen the action does nothing,
 so it is hidden."""
 
+MOVES_MONEY = frozenset(row.action for row in ACTIONS if row.moves_money) | {
+    "home.retry",
+    "payment_detail.another",
+    "new_payment.submit",
+    "refund.submit",
+    "confirm.new",
+    "batch.send",
+}
+"""The ids of the bindings that pay, refund or send an unknown operation again (the app's
+and the screens'): on a read-only profile they are absent from the footer, the help and
+the palette, and a key bound to one says why it does nothing."""
+MONEY_SCREENS = frozenset(row.screen for row in ACTIONS if row.moves_money and row.screen)
+"""The screens only the actions that move money open (the help leaves them out on a
+read-only profile)."""
+
 OTHER_SCREENS = (
     "console.screens.home:HomeScreen",
     "console.screens.payment_detail:PaymentDetailScreen",
     "console.screens.confirm:ConfirmScreen",
+    "console.screens.confirm:ResendConfirmScreen",
+    "console.screens.save_path:SavePathScreen",
 )
 """Screens no action of the app opens (the help lists their bindings too)."""
 

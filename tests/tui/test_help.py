@@ -1,6 +1,7 @@
-"""The help screen lists every binding, fits 80 and 100 columns (and a resize) without
-cutting a column; it and the confirmation dialogs are snapshot at 80x24 (their 100x30
-snapshots are the scenarios' own, in test_snapshots and test_refund_history_settings)."""
+"""The help screen lists every binding, filters them as you type (escape clears the filter,
+then leaves), fits 80 and 100 columns (and a resize) without cutting a column; it (also
+filtered) and the confirmation dialogs are snapshot at 80x24 (their 100x30 snapshots are
+the scenarios' own, in test_snapshots and test_refund_history_settings)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from console.screens.help import HelpScreen
+from console.screens.home import HomeScreen
 from screenshots import refund_history_settings, scenarios
 from screenshots.scenarios import SIZE, Harness, Scenario, build, settle
+from tests.tui.test_frame import shown_keys
 
 FRAME_SCENARIOS = (
     scenarios.BY_NAME["help"],
+    scenarios.BY_NAME["help_filtered"],
     scenarios.BY_NAME["new_payment_confirm"],
     scenarios.BY_NAME["home_retry_confirm"],
     *(s for s in refund_history_settings.SCENARIOS if s.name == "refund_live_confirm"),
@@ -49,6 +53,40 @@ async def test_help_lists_every_binding_of_the_console(harness: Harness) -> None
         "first_run.connect",
     }
     assert expected <= ids
+
+
+def shown_rows(table: DataTable[Any]) -> list[tuple[str, ...]]:
+    return [tuple(map(str, table.get_row_at(row))) for row in range(table.row_count)]
+
+
+async def test_help_filters_as_you_type_and_escape_clears_then_leaves(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark", *"REFUND")  # by action, any case
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        table = help_screen.query_one(DataTable)
+        rows = shown_rows(table)
+        assert rows and all("refund" in " ".join(row[1:]).lower() for row in rows)
+        assert rows[0][0] == "Everywhere"  # each section named at its first row shown
+        assert "esc" in shown_keys(help_screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is help_screen
+        assert help_screen.query_one(Input).value == ""
+        assert table.row_count > len(rows)
+        await pilot.press(*"^s")  # by key: every ctrl+s, whatever it does
+        await pilot.pause()
+        assert {row[2] for row in shown_rows(table)} >= {"Charge", "Receipt", "Save", "Refund"}
+        await pilot.press(*"xyzzy")
+        await pilot.pause()
+        assert table.row_count == 0
+        assert "No binding matches" in str(help_screen.query_one("#help-none").render())
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
 
 
 def assert_fits(table: DataTable[Any]) -> None:
