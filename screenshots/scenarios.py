@@ -153,7 +153,7 @@ class Harness:
 
 
 def make_harness(workdir: Path) -> Harness:
-    return Harness(workdir=workdir, journal=Journal(workdir / "journal.sqlite3"))
+    return Harness(workdir=workdir, journal=Journal(workdir / "journal.sqlite3", operator="alice"))
 
 
 # --- driving the app -------------------------------------------------------------------

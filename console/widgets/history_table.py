@@ -43,7 +43,8 @@ _OUTCOMES = {
 
 def detail_line(entry: JournalEntry) -> str:
     """'Declined: Your card has expired. (decline code expired_card) · Order #12 · source
-    tok_chargeDeclinedExpiredCard · key 5f0c…': everything the row may not have room for."""
+    tok_chargeDeclinedExpiredCard · key 5f0c… · by alice': everything the row may not
+    have room for, and who sent it."""
     parts: list[str] = []
     if entry.reason is not None:
         parts.append(f"{_OUTCOMES[entry.status, bool(entry.decline_code)]}: {entry.reason}")
@@ -52,6 +53,8 @@ def detail_line(entry: JournalEntry) -> str:
     if entry.source:
         parts.append(f"source {entry.source}")
     parts.append(f"key {entry.idempotency_key}")
+    if entry.operator:
+        parts.append(f"by {entry.operator}")
     return one_line(" · ".join(parts))
 
 

@@ -87,7 +87,8 @@ async def test_every_operation_newest_first(harness: Harness) -> None:
         entry = harness.journal.recent(1)[0]
         assert rows(screen)[0][0] == f"{entry.created_at:%Y-%m-%d %H:%M:%S}"
         assert rows(screen)[2][5].startswith("Your card was declined.")
-        assert text_of(screen, "#history-detail") == f"key {entry.idempotency_key}"  # a refund
+        detail = f"key {entry.idempotency_key} · by alice"  # a refund, and who sent it
+        assert text_of(screen, "#history-detail") == detail
         assert text_of(screen, "#history-count") == "6 operations on profile sandbox, newest first"
         assert screen.query_one("#history-filter", Input).has_focus
 
@@ -285,7 +286,7 @@ async def test_a_declines_reason_and_code_are_shown(harness: Harness) -> None:
         )
         assert text_of(screen, "#history-detail") == (
             "Declined: Your card was declined. (decline code generic_decline)"
-            f" · source tok_chargeDeclined · key {key}"
+            f" · source tok_chargeDeclined · key {key} · by alice"
         )
 
 
