@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.history",
     "bench.home_figures",
     "bench.batch",
+    "bench.team_journal",
 ]
 
 

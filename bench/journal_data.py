@@ -87,6 +87,20 @@ def _request(kind: Kind, amount: Decimal, currency: str) -> str:
 _RESPONSE = money.dumps({"id": "@"})
 
 
+BULK_COLUMNS = (
+    "kind, status, profile, idempotency_key, payment_id, object_id, amount, currency,"
+    " created_at, updated_at, request, response, error, amount_minor, operator, host"
+)
+"""The columns of `bulk_rows`' tuples."""
+
+
+def bulk_rows(
+    operations: Iterable[Operation], sender: tuple[str, str]
+) -> Iterable[tuple[object, ...]]:
+    """The row of each operation (`BULK_COLUMNS`), sent by `sender` (operator, host)."""
+    return ((*_row(operation), *sender) for operation in operations)
+
+
 def _row(operation: Operation) -> tuple[object, ...]:
     stamp = encode.timestamp(operation.at)
     request = _request(operation.kind, operation.amount, operation.currency)
@@ -128,11 +142,9 @@ def build(path: Path, operations: Iterable[Operation]) -> Journal:
             if name.startswith("operations_"):
                 db.execute(f"DROP INDEX {name}")
         db.executemany(
-            "INSERT INTO operations (kind, status, profile, idempotency_key, payment_id,"
-            " object_id, amount, currency, created_at, updated_at, request, response, error,"
-            " amount_minor, operator, host)"
+            f"INSERT INTO operations ({BULK_COLUMNS})"  # noqa: S608 - fixed text
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((*_row(operation), *sender) for operation in operations),
+            bulk_rows(operations, sender),
         )
         for index in INDEXES:
             db.execute(index)
