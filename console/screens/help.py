@@ -4,17 +4,15 @@ and on a read-only profile what moves money is left out."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Label
 
 from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.keymap import binding_sections, keys_text
+from console.widgets.filter_input import FilterInput
 
 DESCRIPTION_MIN_WIDTH = 24
 """The description column's narrowest width: below it, the table scrolls sideways."""
@@ -34,22 +32,12 @@ def matches(row: Row, wanted: str) -> bool:
 class HelpScreen(ConsoleScreen[None]):
     SCREEN_TITLE = "Help"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear filter",
-            id="help.clear_filter",
-            tooltip="Show every binding again (escape once more goes back)",
-        ),
-    ]
-
     def __init__(self) -> None:
         super().__init__()
         self._filled_width = 0
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="Filter by key, action or description", id="help-filter")
+        yield FilterInput(placeholder="Filter by key, action or description", id="help-filter")
         yield Label("", id="help-none")
         yield DataTable(id="help-bindings", cursor_type="row", zebra_stripes=True)
 
@@ -64,21 +52,10 @@ class HelpScreen(ConsoleScreen[None]):
     @on(Input.Changed, "#help-filter")
     def _filter_changed(self) -> None:
         self._fill(self._filled_width)
-        self.refresh_bindings()
 
     @on(Input.Submitted, "#help-filter")
     def _to_table(self) -> None:
         self.query_one(DataTable).focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter":
-            return bool(self.query_one("#help-filter", Input).value)  # else escape is Back
-        return True
-
-    def action_clear_filter(self) -> None:
-        field = self.query_one("#help-filter", Input)
-        field.value = ""
-        field.focus()
 
     def _rows(self) -> list[Row]:
         """Every binding in force: keys as the keymap sets them; on a read-only profile,

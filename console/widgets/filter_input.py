@@ -15,7 +15,9 @@ class FilterInput(Input):
     does what escape does elsewhere (the app's Back). The footer says which."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_filter", "Clear", id="filter.clear", tooltip="Show every row"),
+        Binding(
+            "escape", "clear_filter", "Clear filter", id="filter.clear", tooltip="Show every row"
+        ),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
