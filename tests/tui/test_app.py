@@ -237,8 +237,10 @@ async def test_a_failing_loader_closes_the_console_and_keeps_why(harness: Harnes
 
     app = make_app(loader=loader)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(100):  # the loader starts once the first screen is still (~50 ms)
+            if app.load_error is not None:
+                break
+            await pilot.pause(0.05)
     assert isinstance(app.load_error, ConfigError)
     assert app.return_code == 1
 
