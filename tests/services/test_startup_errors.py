@@ -35,6 +35,7 @@ from console.paths import data_dir
 from console.sandbox.server import SandboxServer
 from screenshots.memory_keyring import MemoryKeyring
 from tests.services.cli_runner import Runner
+from tests.tui.helpers import until_opened
 
 UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
 KEY = "sk_test_" + "Startup0" * 3
@@ -321,7 +322,7 @@ def headless(monkeypatch: pytest.MonkeyPatch) -> None:
 
         async def until_loaded() -> None:
             async with app.run_test() as pilot:
-                await app.workers.wait_for_complete()
+                await until_opened(pilot)
                 await pilot.pause()
 
         monkeypatch.setattr(app, "run", lambda: asyncio.run(until_loaded()))

@@ -28,6 +28,17 @@ async def open_screen(pilot: Pilot[Any], screen_type: type[ScreenT], *keys: str)
     return screen
 
 
+async def until_opened(pilot: Pilot[Any]) -> None:
+    """Until the console's loader is done, or failed (it starts once the first screen has
+    been still for a moment: `console.app.LOADER_GRACE`)."""
+    app = pilot.app
+    for _ in range(200):
+        if getattr(app, "loaded", True) or getattr(app, "load_error", None) is not None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the console never finished opening")
+
+
 async def wait_for_groups(pilot: Pilot[Any], *groups: str) -> None:
     """Let the workers of `groups` finish (others, e.g. a request held by a gate, may run on)."""
     await pilot.pause()

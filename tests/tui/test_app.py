@@ -28,7 +28,7 @@ from console.screens.new_payment import NewPaymentScreen
 from console.screens.palette import SCREENSHOT_DELAY, save_screenshot
 from console.session import NotConnectedError
 from screenshots.scenarios import SIZE, Harness, profile, settle, take_payment
-from tests.tui.helpers import fill
+from tests.tui.helpers import fill, until_opened
 
 
 def header(app: PaymentsConsoleApp) -> tuple[str, str, set[str]]:
@@ -237,10 +237,7 @@ async def test_a_failing_loader_closes_the_console_and_keeps_why(harness: Harnes
 
     app = make_app(loader=loader)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):  # the loader starts once the first screen is still (~50 ms)
-            if app.load_error is not None:
-                break
-            await pilot.pause(0.05)
+        await until_opened(pilot)
     assert isinstance(app.load_error, ConfigError)
     assert app.return_code == 1
 
