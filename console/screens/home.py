@@ -25,8 +25,10 @@ from textual.widgets import DataTable, Label
 from console.batch.stopped import stopped_batch
 from console.display import amount_text
 from console.safe_text import one_line
+from console.screens import registry
 from console.screens.base import ConsoleScreen
 from console.screens.confirm import ConfirmScreen
+from console.screens.keymap import keys_text
 from console.widgets.day_figures import DayFigures
 from console.widgets.entry_cells import entry_columns
 from console.widgets.entry_table import Column, EntryTable
@@ -182,14 +184,30 @@ class HomeScreen(ConsoleScreen[None]):
 
     def _show_hint(self, has_entries: bool) -> None:
         hint = self.query_one("#home-hint", Label)
+        key = self._key
         if self.ctx.client is None:
-            hint.update("Not connected yet.  s settings · ? help")
+            hint.update(f"Not connected yet.  {key('settings')} settings · {key('help')} help")
         elif self.console.read_only:
-            hint.update("Read-only profile: Enter opens the selected payment · / find · h history")
+            hint.update(
+                f"Read-only profile: Enter opens the selected payment · {key('find_payment')}"
+                f" find · {key('history')} history"
+            )
         elif has_entries:
-            hint.update("Enter opens the selected payment · n new payment · / find · r refund")
+            hint.update(
+                f"Enter opens the selected payment · {key('new_payment')} new payment"
+                f" · {key('find_payment')} find · {key('refund')} refund"
+            )
         else:
-            hint.update("Nothing sent yet.  n take a payment · / find a payment · ? help")
+            hint.update(
+                f"Nothing sent yet.  {key('new_payment')} take a payment"
+                f" · {key('find_payment')} find a payment · {key('help')} help"
+            )
+
+    def _key(self, action: str) -> str:
+        """The first key of the app's `action` in force (keymap applied), as the footer
+        shows it."""
+        binding = registry.BY_NAME[action].binding()
+        return keys_text(self.app, binding, self.ctx.settings.keymap).split(" / ")[0]
 
     # --- opening and retrying -----------------------------------------------------
 

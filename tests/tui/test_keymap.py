@@ -39,6 +39,9 @@ async def test_the_keymap_s_keys_run_and_show(harness: Harness) -> None:
         assert not home.query_one("#header-read-only", Label).display
         assert "^n" in shown_keys(home)
         assert "n" not in shown_keys(home)
+        assert "^n take a payment · / find a payment" in str(
+            home.query_one("#home-hint", Label).content
+        )
         [command] = [c for c in app.get_system_commands(home) if c.title == "New payment"]
         assert command.help.endswith("(^n)")
         [reload] = [c for c in app.get_system_commands(home) if c.title == "Reload"]
