@@ -89,8 +89,19 @@ class Cluster:
         self.run("pg_ctl", "-D", str(data), "-l", log, "-w", "-o", options, "start")
         self.psql(f"CREATE DATABASE {DATABASE}", database="postgres")
 
+    def restart(self) -> None:
+        """Stop the server (every session dropped at once, what was committed kept: a
+        fast shutdown) and start it again."""
+        log = str(self.directory / "server.log")
+        data = str(self.directory / "data")
+        self.run("pg_ctl", "-D", data, "-l", log, "-m", "fast", "-w", "restart")
+
     def stop(self) -> None:
-        self.run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop")
+        """Stop the server and remove its directory."""
+        try:
+            self.run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def start_cluster() -> Cluster:
@@ -128,7 +139,6 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
-        shutil.rmtree(cluster.directory, ignore_errors=True)
 
 
 @pytest.fixture

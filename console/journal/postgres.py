@@ -19,7 +19,7 @@ show of a journal that cannot be reached or written.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import psycopg
@@ -61,21 +61,35 @@ def _first_line(exc: BaseException) -> str:
 
 class _Translated:
     """The psycopg connection, taking the journal's `?` statements; its errors as
-    `JournalServerError`."""
+    `JournalServerError`. A connection the server dropped (restarted, the network cut)
+    fails the statement that finds it so; the next statement opens a new one first
+    (`reconnect`), so a long-running console carries on once the server is back."""
 
-    def __init__(self, connection: psycopg.Connection[tuple[Any, ...]], url: str) -> None:
+    def __init__(
+        self,
+        connection: psycopg.Connection[tuple[Any, ...]],
+        url: str,
+        reconnect: Callable[[], psycopg.Connection[tuple[Any, ...]]],
+    ) -> None:
         self.connection = connection
         self.url = url
+        self._reconnect = reconnect
+
+    def _live(self) -> psycopg.Connection[tuple[Any, ...]]:
+        if self.connection.broken:
+            self.connection.close()
+            self.connection = self._reconnect()
+        return self.connection
 
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[tuple[Any, ...]]:
         try:
-            return self.connection.execute(postgres_translate(sql), parameters)
+            return self._live().execute(postgres_translate(sql), parameters)
         except psycopg.Error as exc:
             raise self._failure(exc) from exc
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> psycopg.Cursor[Any]:
         try:
-            cursor = self.connection.cursor()
+            cursor = self._live().cursor()
             cursor.executemany(postgres_translate(sql), parameters)
         except psycopg.Error as exc:
             raise self._failure(exc) from exc
@@ -91,9 +105,16 @@ class PostgresBackend:
     def __init__(self, url: str) -> None:
         self.url = url
         self._info = connection_info(url)
-        self.db = _Translated(self._connect(), url)
-        self._key = self._hold_a_lock()
-        self._owner = f"{processes.current_owner()}{_OWNER_MARK}{self._key}"
+        self.db = _Translated(self._connect(), url, self._reconnect)
+        self._owner = self._hold_a_lock(self.db.connection)
+
+    def _reconnect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """A new session, and its own proof of life: this journal's pending entries of
+        the session lost are unknown to every console now, until their answers settle
+        them."""
+        connection = self._connect()
+        self._owner = self._hold_a_lock(connection)
+        return connection
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         try:
@@ -103,13 +124,18 @@ class PostgresBackend:
                 f"the shared journal {self.url} cannot be reached: {_first_line(exc)}"
             ) from None
 
-    def _hold_a_lock(self) -> int:
-        """Take a proof-of-life lock no other session holds; its key."""
+    def _hold_a_lock(self, connection: psycopg.Connection[tuple[Any, ...]]) -> str:
+        """Take a proof-of-life lock no other session holds; this journal as an owner."""
         while True:
             key = secrets.randbelow(2**31 - 1) + 1
-            taken = self.db.execute("SELECT pg_try_advisory_lock(?, ?)", (LOCK_SPACE, key))
-            if taken.fetchall() == [(True,)]:
-                return key
+            try:
+                taken = connection.execute(
+                    "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_SPACE, key)
+                ).fetchall()
+            except psycopg.Error as exc:
+                raise self.db._failure(exc) from exc
+            if taken == [(True,)]:
+                return f"{processes.current_owner()}{_OWNER_MARK}{key}"
 
     def migrate(self) -> None:
         postgres_schema.migrate(self.db)

@@ -28,7 +28,7 @@ from console.cli import main
 from console.journal import EntryBusyError, Journal, JournalServerError
 from console.journal.copy import copy_journal
 from console.operations import NotRetryableError, Operations
-from tests.pg_cluster import another_console
+from tests.pg_cluster import Cluster, another_console
 from tests.unit.test_journal import T0, pay
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -178,6 +178,28 @@ def test_the_cli_copies_then_reads_the_shared_journal(
     assert main(["history", "--config", str(config), "--json", "--operator", "dave"]) == 0
     [entry] = json.loads(capsys.readouterr().out)
     assert (entry["idempotency_key"], entry["status"]) == ("k-dave", "failed")
+
+
+def test_a_restarted_server_fails_one_statement_and_the_journal_carries_on(
+    pg_url: str, pg_cluster: Cluster
+) -> None:
+    """The server restarted mid-payment: the result that could not be written is an
+    error the caller shows (the API's answer with it); the next statement reconnects, a
+    new session with its own proof of life, and the entry settles."""
+    with Journal(pg_url, operator="alice") as alice:
+        entry_id = pay(alice)
+        before = alice.owner
+        pg_cluster.restart()
+        with pytest.raises(JournalServerError, match="the shared journal"):
+            alice.record_result(entry_id, status="succeeded", now=T0, response={"id": "pay_1"})
+        alice.record_result(entry_id, status="succeeded", now=T0, response={"id": "pay_1"})
+        settled = alice.get(entry_id)
+        assert settled is not None and (settled.status, settled.payment_id) == (
+            "succeeded",
+            "pay_1",
+        )
+        assert alice.owner != before and alice.is_running(alice.owner)
+        assert not alice.is_running(before)
 
 
 def test_a_journal_server_that_cannot_be_reached_is_one_plain_line(
