@@ -33,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import at_least, at_most, print_table
+from bench.common import at_least, at_most, cli_env, print_table
 from bench.sandbox import Server, server
 from console import money
 
@@ -41,7 +41,6 @@ ROWS = 10_000
 MEMORY_ROWS = (1_000, 50_000)
 CONCURRENCY = 4
 TARGETS = {"throughput": 0.8, "memory": 1.2}
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -116,16 +115,7 @@ def batch_command(sandbox: Sandbox, payment_ids: list[str], home: Path) -> Run:
     )
     path = home / "refunds.csv"
     path.write_text("payment_id,amount\n" + "".join(f"{p},1.00\n" for p in payment_ids))
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "PAYMENTS_API_KEY": sandbox.server.api_key,
-        "LANG": "C.UTF-8",
-    }
+    env = cli_env(home, sandbox.server.api_key)
     command = [sys.executable, "-m", "console", "batch", "refunds", str(path), "--yes"]
     command += ["--concurrency", str(CONCURRENCY), "--json"]
     started = time.perf_counter()

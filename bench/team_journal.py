@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.common import at_most, print_table
+from bench.common import at_most, cli_env, print_table
 from bench.history import START, _measure
 from bench.journal_data import BULK_COLUMNS, bulk_rows, plausible
 from console.api import PaymentCreate, PaymentsClient
@@ -45,7 +44,6 @@ from tests.pg_cluster import Cluster, start_cluster
 PAYMENTS = 300
 TARGETS = {"payment": 1.2, "history": 1.5}
 WORKERS, OPERATORS, EACH = 8, ("alice", "bob"), 50
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def _payments(server: SandboxServer, journals: dict[str, Journal]) -> dict[str, float]:
@@ -74,17 +72,7 @@ def _cli_env(home: Path, server: SandboxServer, url: str, operator: str) -> dict
         f'default_profile = "bench"\njournal = "{url}"\n\n[profiles.bench]\n'
         f'base_url = "{server.base_url}"\nmode = "sandbox"\n'
     )
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "PAYMENTS_API_KEY": server.api_key,
-        "PAYMENTS_CONSOLE_OPERATOR": operator,
-        "LANG": "C.UTF-8",
-    }
+    return cli_env(home, server.api_key) | {"PAYMENTS_CONSOLE_OPERATOR": operator}
 
 
 def _worker(env: dict[str, str], worker: int) -> tuple[int, str]:
