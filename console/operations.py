@@ -116,10 +116,13 @@ class Operations:
         *,
         idempotency_key: str | None = None,
         new: bool = False,
+        fresh: bool = False,
         report_later: bool = False,
     ) -> Sent[Payment]:
         """Pay through the journal (see the module's docstring for the key it is sent
-        with). `report_later`: the caller shows the result, then says so with
+        with). `fresh`: the caller knows that no entry has `idempotency_key` (a batch's new
+        row, its batch claimed by this run), so nothing is looked up before recording it.
+        `report_later`: the caller shows the result, then says so with
         `Journal.mark_reported` (a command killed in between is found by
         `find_unreported`)."""
         return await self._journaled(
@@ -127,6 +130,7 @@ class Operations:
             _Request("payment", request.to_wire(), None, request.amount, request.currency),
             key=idempotency_key,
             new=new,
+            fresh=fresh,
             report_later=report_later,
         )
 
@@ -137,6 +141,7 @@ class Operations:
         idempotency_key: str | None = None,
         currency: str | None = None,
         new: bool = False,
+        fresh: bool = False,
         report_later: bool = False,
     ) -> Sent[Refund]:
         """Refund through the journal. `currency` (the payment's) is recorded when given,
@@ -148,6 +153,7 @@ class Operations:
             _Request("refund", request.to_wire(), request.payment_id, request.amount, currency),
             key=idempotency_key,
             new=new,
+            fresh=fresh,
             report_later=report_later,
         )
 
@@ -203,6 +209,7 @@ class Operations:
         key: str | None,
         new: bool,
         report_later: bool,
+        fresh: bool = False,
     ) -> Sent[_Result]:
         """Find or record the journal entry of `request`, then send it and settle it."""
         journal, clock = self.journal, self.clock
@@ -211,7 +218,11 @@ class Operations:
                 refuse_key(field, value)
         chosen = key or new_idempotency_key()
         try:
-            earlier = await self._earlier_attempt(request.kind, request.wire, key=key, new=new)
+            earlier = (
+                None
+                if fresh and key is not None
+                else await self._earlier_attempt(request.kind, request.wire, key=key, new=new)
+            )
             if earlier is not None:
                 chosen = earlier.idempotency_key
                 await asyncio.to_thread(journal.record_retry, earlier.id, now=clock())

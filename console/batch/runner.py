@@ -136,14 +136,15 @@ class Runner:
             key = identity.retry_key(row.line, row.entry_id)
         else:
             key = identity.row_key(row.line)
+        fresh = row.state == "new"  # no entry has its key: the plan found none, under claim
         if self.plan.kind == "refunds":
             assert row.payment_id is not None
             refund = RefundCreate(payment_id=row.payment_id, amount=row.amount)
             return await operations.create_refund(
-                refund, idempotency_key=key, currency=row.currency
+                refund, idempotency_key=key, currency=row.currency, fresh=fresh
             )
         payment = PaymentCreate.model_validate(row.request)
-        return await operations.create_payment(payment, idempotency_key=key)
+        return await operations.create_payment(payment, idempotency_key=key, fresh=fresh)
 
     def _failed(self, row: WorkRow, failed: OperationFailed) -> Settled:
         cause = failed.cause

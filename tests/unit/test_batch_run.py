@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from console.batch.plan import BatchBusy, Invalid, Plan, Refused, api_figures, p
 from console.batch.rows import BatchKind
 from console.batch.runner import Runner, Settled
 from console.batch.worktable import WorkRow, WorkTable
-from console.journal import Journal
+from console.journal import Journal, JournalEntry
 from console.operations import Operations
 from tests.journal_lock import LockJournalOnRequest
 
@@ -444,3 +445,34 @@ async def test_a_journal_locked_mid_batch_stops_it_and_the_next_run_settles_ever
     assert again.counts == {"resend": 1, "new": 4}
     assert set(statuses(again).values()) == {"done"}
     assert payments_in_sandbox(tmp_path / "sandbox.db") == 5
+
+
+async def test_a_new_row_is_recorded_and_sent_without_looking_for_earlier_attempts(
+    tmp_path: Path, client: PaymentsClient, journal: Journal
+) -> None:
+    """Its key is the batch's own and the plan found no entry with it (the batch claimed
+    by this run): the journal is not searched again before each row (a search per row
+    also saw the other rows' fresh entries, in flight, as abandoned)."""
+    payments = [await paid(client) for _ in range(3)]
+    path = csv_file(tmp_path, "payment_id,amount", *(f"{p},1.00" for p in payments))
+    plan = await planned(path, client, journal)
+    searched: list[str] = []
+    recover, unknown = journal.recover_abandoned, journal.unknown_with_key
+
+    def recovering(**options: Any) -> int:
+        searched.append("recover_abandoned")
+        return recover(**options)
+
+    def looking_up(*args: Any) -> list[JournalEntry]:
+        searched.append("unknown_with_key")
+        return unknown(*args)
+
+    journal.recover_abandoned = recovering  # type: ignore[method-assign]
+    journal.unknown_with_key = looking_up  # type: ignore[method-assign,assignment]
+    try:
+        await Runner(plan, Operations(client, journal, "shop", clock), concurrency=2).run()
+    finally:
+        journal.release_batch(plan.identity.id, finished=False, now=NOW)
+    assert searched == []
+    assert statuses(plan) == {2: "done", 3: "done", 4: "done"}
+    assert [entry.status for entry in journal.recent()] == ["succeeded"] * 3
