@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console import processes
-
 if TYPE_CHECKING:
     from console.batch.rows import BatchKind
     from console.journal import BatchRecord, Journal
@@ -39,7 +37,7 @@ def stopped_batch(journal: Journal, profile: str) -> StoppedBatch | None:
     """`profile`'s newest batch that sent rows and stopped before its end, and that no
     live process runs now (blocking: call it in a thread)."""
     for record in journal.unfinished_batches(None, profile):
-        if record.owner is not None and processes.is_alive(record.owner):
+        if journal.is_running(record.owner):  # a process here, or a console's session
             continue
         counts = journal.batch_counts(record.id)
         if counts:

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from console.batch.stopped import stopped_batch
 from console.journal import Journal
 from tests.pg_cluster import another_console
 
@@ -102,3 +103,18 @@ def test_why_a_row_failed_is_kept_per_row_the_last_attempt_winning(journal: Jour
     journal.record_row_failure(BATCH, 2, 9, "refused")
     assert journal.row_failure(BATCH, 2) == (9, "refused")
     assert journal.row_failure(BATCH, 3) == (8, "refused")
+
+
+def test_a_stopped_batch_is_offered_once_its_runner_is_gone_on_either_backend(
+    journal: Journal,
+) -> None:
+    """Home's offer to resume (`stopped_batch`) asks the journal whether the runner runs:
+    on a shared journal, a console's session, which no process check on this machine can
+    see."""
+    _claim(journal)
+    _refund(journal, f"batch-{BATCH}-2")
+    with another_console(journal) as alive:
+        journal._write("UPDATE batches SET owner = ?", (alive,))
+        assert stopped_batch(journal, "shop") is None
+    offered = stopped_batch(journal, "shop")
+    assert offered is not None and offered.describe() == "Batch refunds.csv stopped at 0/3"
