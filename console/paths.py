@@ -44,6 +44,17 @@ def exports_dir() -> Path:
     return downloads if downloads.is_dir() else data_dir() / "exports"
 
 
+def unused_path(directory: Path, stem: str, suffix: str) -> Path:
+    """`directory/stem.suffix`, or with a number added (`stem-2.suffix`...) if it is taken:
+    never an existing file."""
+    path = directory / f"{stem}{suffix}"
+    number = 1
+    while path.exists():
+        number += 1
+        path = directory / f"{stem}-{number}{suffix}"
+    return path
+
+
 def directory_problem(path: Path, *, writable: bool = True) -> str | None:
     """Why the directory that holds `path` cannot be made (or, if `writable`, written),
     or None.

@@ -28,7 +28,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
-from console.paths import exports_dir, file_error_problem
+from console.paths import exports_dir, file_error_problem, unused_path
 from console.safe_text import for_terminal
 from console.screens.base import ConsoleScreen
 from console.screens.payment_detail import PaymentDetailScreen
@@ -53,13 +53,7 @@ DEBOUNCE_SECONDS = 0.12
 
 def export_path(directory: Path, moment: datetime) -> Path:
     """'payments-history-20260302-093000.csv' in `directory`, never an existing file."""
-    stem = f"payments-history-{moment:%Y%m%d-%H%M%S}"
-    path = directory / f"{stem}.csv"
-    number = 1
-    while path.exists():
-        number += 1
-        path = directory / f"{stem}-{number}.csv"
-    return path
+    return unused_path(directory, f"payments-history-{moment:%Y%m%d-%H%M%S}", ".csv")
 
 
 class HistoryScreen(ConsoleScreen[None]):

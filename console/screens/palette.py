@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from console.paths import exports_dir, os_error_problem
+from console.paths import exports_dir, os_error_problem, unused_path
 from console.screens.keymap import keys_text
 from console.screens.registry import ACTIONS
 
@@ -73,13 +73,7 @@ def system_commands(
 
 def screenshot_path(directory: Path, now: datetime) -> Path:
     """A new file in `directory`, named after the time (a number added if it is taken)."""
-    stem = f"payments-console-{now:%Y%m%d-%H%M%S}"
-    path = directory / f"{stem}.svg"
-    number = 1
-    while path.exists():
-        number += 1
-        path = directory / f"{stem}-{number}.svg"
-    return path
+    return unused_path(directory, f"payments-console-{now:%Y%m%d-%H%M%S}", ".svg")
 
 
 def screenshot_svg(app: App[Any], title: str | None = None) -> str:
