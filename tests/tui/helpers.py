@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
@@ -14,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from console.api.client import PaymentsClient
-from screenshots.scenarios import BASE_URL, Harness, paste, settle
+from console.app import PaymentsConsoleApp
+from screenshots.scenarios import BASE_URL, SIZE, Harness, paste, seed_activity, settle
 
 ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 
@@ -26,6 +29,19 @@ async def open_screen(pilot: Pilot[Any], screen_type: type[ScreenT], *keys: str)
     screen = pilot.app.screen
     assert isinstance(screen, screen_type)
     return screen
+
+
+@asynccontextmanager
+async def with_activity(
+    harness: Harness, size: tuple[int, int] = SIZE, **options: Any
+) -> AsyncIterator[tuple[PaymentsConsoleApp, Pilot[None]]]:
+    """The console running at `size`, settled, `seed_activity`'s payments and refunds in
+    its journal (`options`: more of `run_test`'s)."""
+    app = harness.app()
+    async with app.run_test(size=size, **options) as pilot:
+        await settle(pilot)
+        await seed_activity(app)
+        yield app, pilot
 
 
 async def until_opened(pilot: Pilot[Any]) -> None:

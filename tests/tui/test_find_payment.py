@@ -16,7 +16,7 @@ from console.screens.refund import RefundScreen
 from console.widgets.panels import ErrorPanel
 from console.widgets.payment import PaymentDetails
 from screenshots.scenarios import SIZE, Harness, paste, seed_activity, settle
-from tests.tui.helpers import field_error, open_screen, unreachable_client
+from tests.tui.helpers import field_error, open_screen, unreachable_client, with_activity
 
 SIZES = [(80, 24), (100, 30)]
 
@@ -37,10 +37,7 @@ def id_field(screen: FindPaymentScreen) -> Input:
 
 
 async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness: Harness) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness) as (app, pilot):
         screen = await find(pilot, "pay_0001")
         for expected in (
             "pay_0001  SUCCEEDED",
@@ -66,10 +63,7 @@ async def test_found_shows_the_payment_and_the_refunds_this_console_sent(harness
 async def test_the_next_id_is_typed_over_the_last_one_firing_no_shortcut(
     harness: Harness, size: tuple[int, int]
 ) -> None:
-    app = harness.app()
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness, size) as (app, pilot):
         screen = await find(pilot, "pay_0001")
         field = id_field(screen)
         assert app.focused is field
@@ -100,10 +94,7 @@ async def test_slash_always_goes_back_to_the_id_field(harness: Harness) -> None:
 async def test_a_refund_id_opens_its_payment_with_the_refund_picked_out(
     harness: Harness,
 ) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness) as (app, pilot):
         screen = await find(pilot, "refund_0001")
         assert shown(screen).startswith("Refund        refund_0001  USD 25.00  SUCCEEDED\n")
         assert "Payment ID    pay_0001  SUCCEEDED" in shown(screen)
@@ -115,10 +106,7 @@ async def test_a_refund_id_opens_its_payment_with_the_refund_picked_out(
 async def test_coming_back_after_a_refund_elsewhere_shows_the_new_figures(
     harness: Harness,
 ) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness) as (app, pilot):
         screen = await find(pilot, "pay_0001")
         await pilot.press("tab")
         await open_screen(pilot, RefundScreen, "r")

@@ -17,8 +17,8 @@ from console.payment_facts import PaymentFacts
 from console.receipts import receipt_name, receipt_text
 from console.screens.payment_detail import PaymentDetailScreen
 from console.widgets.payment import ELSEWHERE_NOTE, bar_cells
-from screenshots.scenarios import SIZE, Harness, seed_activity, settle, take_payment
-from tests.tui.helpers import text_of
+from screenshots.scenarios import SIZE, Harness, settle, take_payment
+from tests.tui.helpers import text_of, with_activity
 
 MOMENT = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 
@@ -38,10 +38,7 @@ def fields(screen: PaymentDetailScreen) -> str:
 async def test_the_page_has_the_source_the_refunded_bar_and_the_refunds_sent_here(
     harness: Harness,
 ) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness) as (_app, pilot):
         screen = await open_page(pilot, "pay_0001")
         shown = fields(screen)
         assert "Payment ID    pay_0001  SUCCEEDED" in shown
@@ -97,10 +94,7 @@ def test_the_bar_shows_any_refund_and_full_only_when_all_was_refunded(
 
 
 async def test_ctrl_s_writes_a_receipt_and_shows_where(harness: Harness) -> None:
-    app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness) as (_app, pilot):
         screen = await open_page(pilot, "pay_0001")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -128,10 +122,7 @@ async def test_a_receipt_that_cannot_be_written_is_said_plainly(harness: Harness
     blocked = data_dir() / "exports"
     blocked.parent.mkdir(parents=True)
     blocked.write_text("a file where the directory should be")
-    app = harness.app()
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await seed_activity(app)
+    async with with_activity(harness, notifications=True) as (app, pilot):
         screen = await open_page(pilot, "pay_0002")
         await pilot.press("ctrl+s")
         await settle(pilot)
